@@ -1,0 +1,68 @@
+// Package testutil gives the project's tests an XLA engine, MNIST and a
+// quickly trained model, each made once per test binary.
+package testutil
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/gomlx/compute"
+
+	"github.com/advmlgo/advml/pkg/backend"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+var (
+	backendOnce = sync.OnceValues(func() (compute.Backend, error) { return backend.NewWithConfig("xla:cpu") })
+	dataOnce    = sync.OnceValues(func() (*mnist.Data, error) { return mnist.Load(mnist.Options{Seed: 1}) })
+	modelOnce   sync.Once
+	model       *cnn.Model
+	modelErr    error
+)
+
+// XLA returns the XLA CPU engine. Tests that need XLA fail, never fall back,
+// when its plugin is missing: the error says how to install it.
+func XLA(t testing.TB) compute.Backend {
+	t.Helper()
+	b, err := backendOnce()
+	if err != nil {
+		t.Fatalf("these tests run on XLA: %v", err)
+	}
+	return b
+}
+
+// MNIST returns the dataset with the default split (seed 1).
+func MNIST(t testing.TB) *mnist.Data {
+	t.Helper()
+	d, err := dataOnce()
+	if err != nil {
+		t.Fatalf("loading MNIST: %v", err)
+	}
+	return d
+}
+
+// Trained returns a model of cnn.Default trained for one epoch on 20,000
+// training images (about 95% accurate): enough for attacks to mean something.
+// Tests must not change its weights.
+func Trained(t testing.TB) *cnn.Model {
+	t.Helper()
+	modelOnce.Do(func() {
+		data := MNIST(t)
+		model, modelErr = cnn.New(XLA(t), cnn.Default, 1)
+		if modelErr != nil {
+			return
+		}
+		subset := make([]int, 20000)
+		for i := range subset {
+			subset[i] = i
+		}
+		_, modelErr = training.Train(model, data.Train.Subset(subset), data.Validation,
+			training.Options{MaxEpochs: 1, Seed: 1})
+	})
+	if modelErr != nil {
+		t.Fatalf("training the test model: %v", modelErr)
+	}
+	return model
+}

@@ -1,0 +1,145 @@
+package backend_test
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/advmlgo/advml/pkg/backend"
+)
+
+func TestDefaultIsXLAOnCPU(t *testing.T) {
+	t.Setenv(backend.EnvConfig, "")
+	b, err := backend.New()
+	if err != nil {
+		t.Fatalf("the default engine must be XLA on the CPU, with the plugin from `make plugin`: %v", err)
+	}
+	if got := backend.Label(b); got != "xla:cpu" {
+		t.Fatalf("Label = %q, want xla:cpu", got)
+	}
+	b2, err := backend.NewWithConfig("xla:cpu")
+	if err != nil || b2 != b {
+		t.Fatalf("\"\" and \"xla:cpu\" should share one engine: %v %v", b2, err)
+	}
+}
+
+func TestGoEngineOnlyWhenAsked(t *testing.T) {
+	b, err := backend.NewWithConfig("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := backend.Label(b); got != "go" {
+		t.Fatalf("Label = %q, want go", got)
+	}
+}
+
+func TestMissingPluginSaysHowToFix(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv(backend.EnvPluginPath, t.TempDir())
+	_, err := backend.FindPlugin("cpu")
+	var notFound *backend.PluginNotFoundError
+	if !errors.As(err, &notFound) {
+		t.Fatalf("FindPlugin in an empty folder: got %v, want a *PluginNotFoundError", err)
+	}
+	for _, want := range []string{"pjrt_c_api_cpu_plugin.so", "make plugin", "GOMLX_BACKEND=go", backend.EnvPluginPath} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error should be one line: %q", err)
+	}
+	// The same through New, for the default configuration.
+	if _, err := backend.NewWithConfig("xla:cpu,noshared_buffers"); !errors.As(err, &notFound) {
+		t.Fatalf("NewWithConfig without a plugin: got %v, want a *PluginNotFoundError", err)
+	}
+}
+
+func TestGPUAskedForAndAbsent(t *testing.T) {
+	if backend.HasNVIDIAGPU() {
+		t.Skip("this machine has an NVIDIA GPU")
+	}
+	_, err := backend.NewWithConfig("xla:cuda")
+	if !errors.Is(err, backend.ErrNoGPU) {
+		t.Fatalf("xla:cuda without a GPU: got %v, want ErrNoGPU", err)
+	}
+	if !strings.Contains(err.Error(), "unset GOMLX_BACKEND") {
+		t.Errorf("error %q should say how to run on the CPU", err)
+	}
+}
+
+func TestBadConfigurations(t *testing.T) {
+	for _, config := range []string{"xla:/nonexistent/pjrt_c_api_cpu_plugin.so", "nosuchengine"} {
+		if _, err := backend.NewWithConfig(config); err == nil {
+			t.Errorf("NewWithConfig(%q) succeeded, want an error", config)
+		} else if !strings.Contains(err.Error(), strings.TrimPrefix(config, "xla:")) {
+			t.Errorf("NewWithConfig(%q): error %q does not name the configuration", config, err)
+		}
+	}
+}
+
+// convPoolGrad is the model's kind of graph: a convolution, a max-pool and
+// the gradient of their sum with respect to both the input and the kernel.
+func convPoolGrad(x, kernel *Node) (*Node, *Node, *Node) {
+	y := MaxPool(Convolve(x, kernel).NoPadding().Done()).Window(3).Done()
+	loss := ReduceAllSum(Mul(y, y))
+	grads := Gradient(loss, x, kernel)
+	return y, grads[0], grads[1]
+}
+
+// TestXLAConvMaxPoolGradients checks the XLA plugin's convolution, max-pool
+// and their gradients against GoMLX's pure-Go engine.
+func TestXLAConvMaxPoolGradients(t *testing.T) {
+	xla, err := backend.NewWithConfig("xla:cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goEngine, err := backend.NewWithConfig("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = rng.Float32()*2 - 1
+		}
+		return v
+	}
+	x := random(2 * 28 * 28 * 1)
+	kernel := random(3 * 3 * 1 * 4)
+	run := func(b compute.Backend) [][]float32 {
+		outs := MustNewExec(b, convPoolGrad).MustCall(
+			tensors.FromFlatDataAndDimensions(x, 2, 28, 28, 1),
+			tensors.FromFlatDataAndDimensions(kernel, 3, 3, 1, 4))
+		res := make([][]float32, len(outs))
+		for i, o := range outs {
+			if o.DType() != dtypes.Float32 {
+				t.Fatalf("output %d has dtype %s", i, o.DType())
+			}
+			res[i] = tensors.MustCopyFlatData[float32](o)
+		}
+		return res
+	}
+	got, want := run(xla), run(goEngine)
+	for i, name := range []string{"maxpool(conv)", "d/dx", "d/dkernel"} {
+		if len(got[i]) != len(want[i]) {
+			t.Fatalf("%s: %d values on XLA, %d on Go", name, len(got[i]), len(want[i]))
+		}
+		var maxDiff, maxAbs float64
+		for j := range got[i] {
+			maxDiff = math.Max(maxDiff, math.Abs(float64(got[i][j]-want[i][j])))
+			maxAbs = math.Max(maxAbs, math.Abs(float64(want[i][j])))
+		}
+		if maxAbs == 0 || maxDiff > 1e-4*maxAbs {
+			t.Errorf("%s: XLA and Go differ by %g (largest value %g)", name, maxDiff, maxAbs)
+		}
+	}
+}

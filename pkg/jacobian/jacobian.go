@@ -1,0 +1,132 @@
+package jacobian
+
+import (
+	"fmt"
+	"sync"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/cnn"
+)
+
+// Output selects which outputs of the model are differentiated.
+type Output int
+
+const (
+	// Probabilities differentiates the softmax outputs, as the article does.
+	Probabilities Output = iota
+	// Logits differentiates the dense layer's outputs, before the softmax.
+	Logits
+)
+
+// String returns "probabilities" or "logits".
+func (o Output) String() string {
+	switch o {
+	case Probabilities:
+		return "probabilities"
+	case Logits:
+		return "logits"
+	}
+	return fmt.Sprintf("Output(%d)", int(o))
+}
+
+// BatchJacobian builds the batch Jacobian of the model's outputs with respect to
+// images [batch, 28, 28, 1]: a node shaped [batch, 10, 28, 28, 1]. Examples
+// of a batch do not interact in the model, so the gradient of an output
+// summed over the batch is, per example, that example's own gradient.
+func BatchJacobian(scope *model.Scope, cfg cnn.Config, images *Node, of Output) *Node {
+	outputs := cnn.Logits(scope, cfg, images)
+	if of == Probabilities {
+		outputs = Softmax(outputs, -1)
+	}
+	rows := make([]*Node, cnn.NumClasses)
+	for k := range cnn.NumClasses {
+		rows[k] = Gradient(ReduceAllSum(Slice(outputs, AxisRange(), AxisElem(k))), images)[0]
+	}
+	return Stack(rows, 1)
+}
+
+// Jacobian holds the batch Jacobian of n images, flat in row-major order of
+// the shape [n, 10, 28, 28, 1].
+type Jacobian struct {
+	Values []float32
+	N      int    // Number of images.
+	Of     Output // What was differentiated.
+}
+
+// Shape returns the shape [n, 10, 28, 28, 1], as batch_jacobian's.
+func (j *Jacobian) Shape() []int { return []int{j.N, cnn.NumClasses, cnn.Rows, cnn.Cols, 1} }
+
+// Slice returns the 784 derivatives of output class for image i, row-major
+// (a view into Values).
+func (j *Jacobian) Slice(i, class int) []float32 {
+	const pixels = cnn.Rows * cnn.Cols
+	start := (i*cnn.NumClasses + class) * pixels
+	return j.Values[start : start+pixels : start+pixels]
+}
+
+// Targets returns, for each image i, the slice of class targets[i], flat
+// (n×784): the gradients the targeted attack follows.
+func (j *Jacobian) Targets(targets []int) ([]float32, error) {
+	if len(targets) != j.N {
+		return nil, fmt.Errorf("jacobian: %d targets for %d images", len(targets), j.N)
+	}
+	out := make([]float32, 0, j.N*cnn.Rows*cnn.Cols)
+	for i, t := range targets {
+		if t < 0 || t >= cnn.NumClasses {
+			return nil, fmt.Errorf("jacobian: target class %d (image %d) is outside 0..9", t, i)
+		}
+		out = append(out, j.Slice(i, t)...)
+	}
+	return out, nil
+}
+
+// Computer computes Jacobians of one model, compiling its graph once per
+// batch size.
+type Computer struct {
+	m    *cnn.Model
+	of   Output
+	once sync.Once
+	exec *model.Exec
+	err  error
+}
+
+// New returns a Computer of the Jacobian of m's outputs selected by of.
+func New(m *cnn.Model, of Output) *Computer {
+	return &Computer{m: m, of: of}
+}
+
+// Compute returns the Jacobian for images given flat (n×784, row-major).
+func (c *Computer) Compute(images []float32) (*Jacobian, error) {
+	n, err := cnn.CountImages(images)
+	if err != nil {
+		return nil, fmt.Errorf("jacobian: %w", err)
+	}
+	c.once.Do(func() {
+		c.exec, c.err = model.NewExec(c.m.Backend, c.m.Store, func(scope *model.Scope, x *Node) *Node {
+			return BatchJacobian(scope, c.m.Config, x, c.of)
+		})
+	})
+	if c.err != nil {
+		return nil, fmt.Errorf("jacobian: %w", c.err)
+	}
+	x := tensors.FromFlatDataAndDimensions(images, n, cnn.Rows, cnn.Cols, 1)
+	defer x.MustFinalizeAll()
+	out, err := c.exec.Call(x)
+	if err != nil {
+		return nil, fmt.Errorf("jacobian: %w", err)
+	}
+	defer out[0].MustFinalizeAll()
+	values, err := tensors.CopyFlatData[float32](out[0])
+	if err != nil {
+		return nil, fmt.Errorf("jacobian: reading the result: %w", err)
+	}
+	return &Jacobian{Values: values, N: n, Of: c.of}, nil
+}
+
+// Compute is New(m, of).Compute(images), for a single use.
+func Compute(m *cnn.Model, images []float32, of Output) (*Jacobian, error) {
+	return New(m, of).Compute(images)
+}

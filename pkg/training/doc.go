@@ -1,0 +1,10 @@
+// Package training fits the article's CNN (package cnn) to MNIST the way the
+// article's Keras code does: Adam on shuffled mini-batches, the validation
+// set evaluated after every epoch, and early stopping on the validation loss
+// with patience, restoring the best epoch's weights.
+//
+// It stands on GoMLX's own machinery: train.Trainer and train.Loop for the
+// steps, an on-device dataset.InMemoryDataset for batching and shuffling,
+// and the command-line/GoNB progress bar of gomlx/ui/commandline. Train
+// returns a History, one EpochMetrics per epoch, ready to plot.
+package training

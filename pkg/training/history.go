@@ -1,0 +1,63 @@
+package training
+
+import "fmt"
+
+// EpochMetrics are the metrics of one epoch, named as Keras names them.
+type EpochMetrics struct {
+	Epoch       int     // 1-based.
+	Loss        float64 // Mean training loss over the epoch's batches.
+	Accuracy    float64 // Mean training accuracy over the epoch's batches.
+	ValLoss     float64 // Validation loss after the epoch.
+	ValAccuracy float64 // Validation accuracy after the epoch.
+	Seconds     float64 // Wall time of the epoch's training steps.
+}
+
+// String formats the metrics like a line of Keras' fit log.
+func (e EpochMetrics) String() string {
+	return fmt.Sprintf("Epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f (%.1fs)",
+		e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.Seconds)
+}
+
+// History records a training run, one entry per epoch.
+type History struct {
+	Epochs []EpochMetrics
+	// BestEpoch is the (1-based) epoch with the lowest validation loss,
+	// whose weights the model holds after Train.
+	BestEpoch int
+	// EarlyStopped tells whether training stopped because the validation
+	// loss stopped improving, rather than at MaxEpochs.
+	EarlyStopped bool
+}
+
+// Best returns the metrics of BestEpoch.
+func (h *History) Best() EpochMetrics {
+	for _, e := range h.Epochs {
+		if e.Epoch == h.BestEpoch {
+			return e
+		}
+	}
+	return EpochMetrics{}
+}
+
+// Series returns one metric per epoch by its Keras name: "loss",
+// "accuracy", "val_loss" or "val_accuracy", with the epoch numbers.
+func (h *History) Series(name string) (epochs, values []float64, err error) {
+	for _, e := range h.Epochs {
+		var v float64
+		switch name {
+		case "loss":
+			v = e.Loss
+		case "accuracy":
+			v = e.Accuracy
+		case "val_loss":
+			v = e.ValLoss
+		case "val_accuracy":
+			v = e.ValAccuracy
+		default:
+			return nil, nil, fmt.Errorf("training: no metric %q in History: use loss, accuracy, val_loss or val_accuracy", name)
+		}
+		epochs = append(epochs, float64(e.Epoch))
+		values = append(values, v)
+	}
+	return epochs, values, nil
+}

@@ -1,0 +1,151 @@
+package training
+
+import (
+	"fmt"
+	"math/rand"
+	"time"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/dataset"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/ui/commandline"
+
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+)
+
+// Indices of the epoch means among the trainer's train metrics: GoMLX puts
+// the batch loss and its moving average first.
+const (
+	metricMeanLoss = 2
+	metricMeanAcc  = 3
+)
+
+// Train fits m to trainSet, evaluating valSet after every epoch, and stops
+// early once the validation loss has not improved for opts.Patience epochs.
+// The model ends with the weights of its best epoch (lowest validation
+// loss). The returned History holds every epoch's metrics.
+func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSplit("training", trainSet); err != nil {
+		return nil, err
+	}
+	if err := checkSplit("validation", valSet); err != nil {
+		return nil, err
+	}
+	ds, err := newDataset(m, trainSet, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer ds.FinalizeAll()
+	stepsPerEpoch := (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize
+
+	meanLoss := metric.NewMeanMetric("Mean Loss", "mean_loss", metric.LossMetricType,
+		func(_ *model.Scope, labels, logits []*Node) *Node {
+			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits(labels, logits))
+		}, nil)
+	meanAcc := metric.NewSparseCategoricalAccuracy("Accuracy", "acc")
+	trainer := train.NewTrainer(m.Backend, m.Store,
+		func(scope *model.Scope, images *Node) *Node { return m.Logits(scope, images) },
+		loss.SparseCategoricalCrossEntropyLogits,
+		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
+		[]metric.Interface{meanLoss, meanAcc}, nil)
+	loop := train.NewLoop(trainer)
+	if opts.ProgressBar {
+		commandline.AttachProgressBar(loop)
+	}
+
+	h := &History{}
+	var best weights
+	bestLoss, wait := 0.0, 0
+	for epoch := 1; epoch <= opts.MaxEpochs; epoch++ {
+		start := time.Now()
+		metrics, err := loop.RunSteps(ds, stepsPerEpoch)
+		if err != nil {
+			return h, fmt.Errorf("training: epoch %d: %w", epoch, err)
+		}
+		e := EpochMetrics{
+			Epoch:    epoch,
+			Loss:     scalar(metrics[metricMeanLoss]),
+			Accuracy: scalar(metrics[metricMeanAcc]),
+			Seconds:  time.Since(start).Seconds(),
+		}
+		if e.ValLoss, e.ValAccuracy, err = m.Evaluate(valSet.Images, valSet.Labels); err != nil {
+			return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
+		}
+		h.Epochs = append(h.Epochs, e)
+		if opts.Log != nil {
+			fmt.Fprintln(opts.Log, e)
+		}
+		if h.BestEpoch == 0 || e.ValLoss < bestLoss-opts.MinDelta {
+			if best, err = snapshot(m); err != nil {
+				return h, err
+			}
+			h.BestEpoch, bestLoss, wait = epoch, e.ValLoss, 0
+			continue
+		}
+		if wait++; wait >= opts.Patience {
+			h.EarlyStopped = true
+			break
+		}
+	}
+	if err := best.restore(); err != nil {
+		return h, err
+	}
+	if opts.Log != nil && h.EarlyStopped {
+		fmt.Fprintf(opts.Log, "Early stopping: validation loss did not improve for %d epoch(s); restored the weights of epoch %d.\n",
+			opts.Patience, h.BestEpoch)
+	}
+	return h, nil
+}
+
+// newDataset puts the training split on the device, shuffled by opts.Seed
+// and batched (the last batch of an epoch may be smaller).
+func newDataset(m *cnn.Model, s *mnist.Split, opts Options) (*dataset.InMemoryDataset, error) {
+	n := s.Len()
+	labels := make([]int32, n)
+	for i, l := range s.Labels {
+		labels[i] = int32(l)
+	}
+	images := tensors.FromFlatDataAndDimensions(s.Images, n, cnn.Rows, cnn.Cols, 1)
+	ds, err := dataset.InMemoryFromData(m.Backend, "train",
+		[]any{images}, []any{tensors.FromFlatDataAndDimensions(labels, n, 1)})
+	if err != nil {
+		return nil, fmt.Errorf("training: building the training dataset: %w", err)
+	}
+	return ds.Shuffle().WithRand(rand.New(rand.NewSource(opts.Seed))).BatchSize(opts.BatchSize, false), nil
+}
+
+func checkSplit(what string, s *mnist.Split) error {
+	if s == nil || s.Len() == 0 {
+		return fmt.Errorf("training: the %s set is empty", what)
+	}
+	if len(s.Images) != s.Len()*cnn.Rows*cnn.Cols {
+		return fmt.Errorf("training: the %s set has %d labels but %d pixel values (want %d×784)",
+			what, s.Len(), len(s.Images), s.Len())
+	}
+	for i, l := range s.Labels {
+		if l < 0 || l >= cnn.NumClasses {
+			return fmt.Errorf("training: label %d of example %d of the %s set is outside 0..9", l, i, what)
+		}
+	}
+	return nil
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return 0
+}

@@ -1,0 +1,155 @@
+package training_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+// head returns the first n examples of s.
+func head(s *mnist.Split, n int) *mnist.Split {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return s.Subset(idx)
+}
+
+func TestShortTrainingRaisesAccuracy(t *testing.T) {
+	data := testutil.MNIST(t)
+	train, val := head(data.Train, 3000), head(data.Validation, 1000)
+	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, before, err := m.Evaluate(val.Images, val.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := training.Train(m, train, val, training.Options{MaxEpochs: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lossAfter, after, err := m.Evaluate(val.Images, val.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("validation accuracy %.3f before, %.3f after %d epochs", before, after, len(h.Epochs))
+	if after < before+0.5 || after < 0.8 {
+		t.Errorf("validation accuracy went from %.3f to %.3f: training did not learn", before, after)
+	}
+	if len(h.Epochs) != 2 || h.Epochs[0].Epoch != 1 || h.Epochs[1].Epoch != 2 {
+		t.Fatalf("history %+v, want epochs 1 and 2", h.Epochs)
+	}
+	best := h.Best()
+	if math.Abs(best.ValLoss-lossAfter) > 1e-5 || best.ValAccuracy != after {
+		t.Errorf("the model holds val loss %g / accuracy %g, history's best epoch %d says %g / %g",
+			lossAfter, after, h.BestEpoch, best.ValLoss, best.ValAccuracy)
+	}
+	for _, e := range h.Epochs {
+		if !(e.Loss > 0) || e.Accuracy <= 0 || e.Accuracy > 1 || e.Seconds <= 0 {
+			t.Errorf("implausible epoch metrics %+v", e)
+		}
+	}
+}
+
+// TestEarlyStoppingRestoresBestWeights uses a learning rate far too large,
+// so that the validation loss worsens after the first epochs.
+func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
+	data := testutil.MNIST(t)
+	train, val := head(data.Train, 2000), head(data.Validation, 500)
+	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	h, err := training.Train(m, train, val, training.Options{MaxEpochs: 12, LearningRate: 0.5, Patience: 2, Seed: 1, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.EarlyStopped || len(h.Epochs) == 12 {
+		t.Fatalf("no early stop in %d epochs:\n%s", len(h.Epochs), log.String())
+	}
+	if got := len(h.Epochs) - h.BestEpoch; got != 2 {
+		t.Errorf("stopped %d epochs after the best one, patience is 2:\n%s", got, log.String())
+	}
+	for _, e := range h.Epochs {
+		if e.ValLoss < h.Best().ValLoss {
+			t.Errorf("epoch %d has a lower validation loss than the 'best' epoch %d", e.Epoch, h.BestEpoch)
+		}
+	}
+	valLoss, _, err := m.Evaluate(val.Images, val.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(valLoss-h.Best().ValLoss) > 1e-4*h.Best().ValLoss {
+		t.Errorf("after training the model's validation loss is %g, the best epoch's was %g: weights not restored", valLoss, h.Best().ValLoss)
+	}
+	if !strings.Contains(log.String(), "Early stopping") || strings.Count(log.String(), "val_loss") != len(h.Epochs) {
+		t.Errorf("log does not tell the story:\n%s", log.String())
+	}
+}
+
+func TestSameSeedSameHistory(t *testing.T) {
+	data := testutil.MNIST(t)
+	train, val := head(data.Train, 1000), head(data.Validation, 300)
+	run := func() *training.History {
+		m, err := cnn.New(testutil.XLA(t), cnn.Default, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := training.Train(m, train, val, training.Options{MaxEpochs: 2, Seed: 9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	a, b := run(), run()
+	for i := range a.Epochs {
+		x, y := a.Epochs[i], b.Epochs[i]
+		if x.Loss != y.Loss || x.ValLoss != y.ValLoss || x.Accuracy != y.Accuracy {
+			t.Errorf("epoch %d differs between two runs with the same seeds: %v / %v", i+1, x, y)
+		}
+	}
+}
+
+func TestBadOptionsAndData(t *testing.T) {
+	data := testutil.MNIST(t)
+	train, val := head(data.Train, 100), head(data.Validation, 100)
+	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []training.Options{{MaxEpochs: -1}, {BatchSize: -5}, {LearningRate: -1}, {Patience: -1}, {MinDelta: -0.1}} {
+		if _, err := training.Train(m, train, val, o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+	if _, err := training.Train(m, &mnist.Split{}, val, training.Options{}); err == nil || !strings.Contains(err.Error(), "training set is empty") {
+		t.Errorf("empty training set: %v", err)
+	}
+	bad := head(data.Train, 10)
+	bad.Labels[3] = 11
+	if _, err := training.Train(m, bad, val, training.Options{}); err == nil || !strings.Contains(err.Error(), "label 11 of example 3") {
+		t.Errorf("label 11: %v", err)
+	}
+}
+
+func TestHistorySeries(t *testing.T) {
+	h := &training.History{Epochs: []training.EpochMetrics{{Epoch: 1, ValLoss: 0.3}, {Epoch: 2, ValLoss: 0.2}}, BestEpoch: 2}
+	x, y, err := h.Series("val_loss")
+	if err != nil || len(x) != 2 || x[1] != 2 || y[1] != 0.2 {
+		t.Errorf("Series(val_loss) = %v %v %v", x, y, err)
+	}
+	if _, _, err := h.Series("val_acc"); err == nil {
+		t.Error("unknown metric: no error")
+	}
+	if h.Best().ValLoss != 0.2 {
+		t.Errorf("Best() = %+v", h.Best())
+	}
+}
