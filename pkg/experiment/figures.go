@@ -1,0 +1,75 @@
+package experiment
+
+import (
+	"fmt"
+	"image"
+	"path/filepath"
+
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/plots"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+// SampleGrid draws the first n digits of split in a grid, captioned with
+// their labels.
+func SampleGrid(split *mnist.Split, n, cols int) (image.Image, error) {
+	n = min(n, split.Len())
+	panels := make([]image.Image, n)
+	for i := range n {
+		var err error
+		if panels[i], err = plots.Digit(split.Image(i), fmt.Sprintf("label: %d", split.Labels[i])); err != nil {
+			return nil, err
+		}
+	}
+	return plots.Grid(cols, panels...), nil
+}
+
+// Gallery draws up to n adversarials of res, one row each: original,
+// adversarial and perturbation.
+func Gallery(res *attack.Result, n int) (image.Image, error) {
+	var rows []image.Image
+	for i := range min(n, len(res.Raw)) {
+		row, err := plots.Adversarial(&res.Raw[i])
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return plots.Grid(1, rows...), nil
+}
+
+// WriteFigures writes the figures of a run into dir and returns their paths:
+// sample digits, training curves (when the history has epochs), the first
+// pair's before-and-after and confidence trajectory, and a gallery of the
+// first eight pairs.
+func WriteFigures(dir string, test *mnist.Split, h *training.History, res *attack.Result) ([]string, error) {
+	type figure struct {
+		name string
+		draw func() (image.Image, error)
+	}
+	figures := []figure{{"samples.png", func() (image.Image, error) { return SampleGrid(test, 32, 8) }}}
+	if h != nil && len(h.Epochs) > 0 {
+		figures = append(figures, figure{"training_curves.png", func() (image.Image, error) { return plots.TrainingCurves(h) }})
+	}
+	if len(res.Raw) > 0 {
+		first := &res.Raw[0]
+		figures = append(figures,
+			figure{"attack_example.png", func() (image.Image, error) { return plots.Adversarial(first) }},
+			figure{"trajectory.png", func() (image.Image, error) { return plots.Trajectory(first) }},
+			figure{"gallery.png", func() (image.Image, error) { return Gallery(res, 8) }})
+	}
+	var paths []string
+	for _, f := range figures {
+		img, err := f.draw()
+		if err != nil {
+			return paths, fmt.Errorf("figure %s: %w", f.name, err)
+		}
+		path := filepath.Join(dir, f.name)
+		if err := plots.SavePNG(path, img); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}

@@ -1,0 +1,31 @@
+package experiment
+
+import (
+	"math/rand/v2"
+
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+)
+
+// RandomPairs draws n distinct images of split (n at most split.Len()) and,
+// for each, a target class drawn uniformly among the 9 classes other than
+// its label. The same seed gives the same pairs. It returns the images, flat
+// (n×784), and the attack's criterion with the labels filled in.
+func RandomPairs(split *mnist.Split, n int, seed int64) ([]float32, attack.TargetedMisclassification) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
+	n = min(n, split.Len())
+	indices := rng.Perm(split.Len())[:n]
+	images := make([]float32, 0, n*cnn.Rows*cnn.Cols)
+	crit := attack.TargetedMisclassification{Targets: make([]int, n), Labels: make([]int, n)}
+	for i, idx := range indices {
+		images = append(images, split.Image(idx)...)
+		label := split.Labels[idx]
+		target := rng.IntN(cnn.NumClasses - 1)
+		if target >= label {
+			target++
+		}
+		crit.Targets[i], crit.Labels[i] = target, label
+	}
+	return images, crit
+}

@@ -1,0 +1,55 @@
+package mnist
+
+import "fmt"
+
+// Split is a set of labelled examples held in memory.
+type Split struct {
+	// Images holds Len()*Pixels values in [0,1]: image i is
+	// Images[i*Pixels:(i+1)*Pixels], row-major, one channel.
+	Images []float32
+	// Labels holds one class in 0..NumClasses-1 per image.
+	Labels []int
+}
+
+// Len returns the number of examples.
+func (s *Split) Len() int { return len(s.Labels) }
+
+// Image returns the Pixels values of example i as a view into s.Images,
+// not a copy: writing to it changes the split. Its capacity ends with the
+// image, so appending to it never overwrites the next one.
+func (s *Split) Image(i int) []float32 {
+	return s.Images[i*Pixels : (i+1)*Pixels : (i+1)*Pixels]
+}
+
+// Subset returns a new split with copies of the examples at the given
+// indices, in that order; indices may repeat. It panics if an index is out
+// of range, like a slice index would.
+func (s *Split) Subset(indices []int) *Split {
+	out := &Split{
+		Images: make([]float32, len(indices)*Pixels),
+		Labels: make([]int, len(indices)),
+	}
+	for j, i := range indices {
+		if i < 0 || i >= s.Len() {
+			panic(fmt.Sprintf("mnist: Split.Subset: index %d out of range [0,%d)", i, s.Len()))
+		}
+		copy(out.Images[j*Pixels:(j+1)*Pixels], s.Image(i))
+		out.Labels[j] = s.Labels[i]
+	}
+	return out
+}
+
+// Data is MNIST as Load returns it.
+type Data struct {
+	// Train holds the training examples left after Validation was carved
+	// out, in their original order.
+	Train *Split
+	// Validation holds Options.ValidationSize examples drawn from the
+	// training files, in their original order; it is empty, not nil, when
+	// there is no validation set.
+	Validation *Split
+	// Test holds the 10,000 examples of the test files.
+	Test *Split
+	// Source is the folder the four files were read from.
+	Source string
+}
