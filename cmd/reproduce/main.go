@@ -97,17 +97,17 @@ func run(checkpointDir string, load bool, outDir string, numPairs int, seed int6
 		log.Printf("wrote %s", f)
 	}
 
-	summary := map[string]any{
-		"backend":        backend.Label(b),
-		"params":         m.NumParams(),
-		"epochs":         len(trained.History.Epochs),
-		"early_stopped":  trained.History.EarlyStopped,
-		"val_accuracy":   round(trained.History.Best().ValAccuracy),
-		"test_accuracy":  round(testAcc),
-		"attack":         stats,
-		"seconds":        map[string]float64{"train": round(trainSeconds), "attack": round(attackSeconds)},
-		"loaded_model":   trained.Loaded,
-		"checkpoint_dir": checkpointDir,
+	summary := Summary{
+		Backend:       backend.Label(b),
+		Params:        m.NumParams(),
+		Epochs:        len(trained.History.Epochs),
+		EarlyStopped:  trained.History.EarlyStopped,
+		ValAccuracy:   round(trained.History.Best().ValAccuracy),
+		TestAccuracy:  round(testAcc),
+		Attack:        stats,
+		Seconds:       Seconds{Train: round(trainSeconds), Attack: round(attackSeconds)},
+		LoadedModel:   trained.Loaded,
+		CheckpointDir: checkpointDir,
 	}
 	line, err := json.Marshal(summary)
 	if err != nil {
@@ -115,6 +115,28 @@ func run(checkpointDir string, load bool, outDir string, numPairs int, seed int6
 	}
 	fmt.Println(string(line))
 	return nil
+}
+
+// Summary is the JSON line the command prints last, in the issue's order.
+// With -load, Epochs and EarlyStopped describe the training that produced
+// the checkpoint (from its saved history), and Seconds.Train is 0.
+type Summary struct {
+	Backend       string           `json:"backend"`
+	Params        int              `json:"params"`
+	Epochs        int              `json:"epochs"`
+	EarlyStopped  bool             `json:"early_stopped"`
+	ValAccuracy   float64          `json:"val_accuracy"`
+	TestAccuracy  float64          `json:"test_accuracy"`
+	Attack        experiment.Stats `json:"attack"`
+	Seconds       Seconds          `json:"seconds"`
+	LoadedModel   bool             `json:"loaded_model"`
+	CheckpointDir string           `json:"checkpoint_dir"`
+}
+
+// Seconds are wall times: training (0 when loaded) and the whole attack.
+type Seconds struct {
+	Train  float64 `json:"train"`
+	Attack float64 `json:"attack"`
 }
 
 func round(x float64) float64 { return float64(int64(x*1e4+0.5)) / 1e4 }

@@ -5,15 +5,15 @@
 // trains (training.Options defaults, the same seeds).
 //
 //	go run ./cmd/sweep            # the configurations listed below
-//	go run ./cmd/sweep -seeds 3   # average over 3 seeds
+//	go run ./cmd/sweep -seeds 3   # 3 seeds per configuration
+//	go run ./cmd/sweep -only 30/5/4,22/7/3
 package main
 
 import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/advmlgo/advml/pkg/backend"
@@ -37,9 +37,26 @@ var candidates = []cnn.Config{
 	{Filters: 38, Kernel: 7, Pool: 4},
 }
 
+// configs returns the candidates, or the configurations spelled in only.
+func configs(only string) []cnn.Config {
+	if only == "" {
+		return candidates
+	}
+	var list []cnn.Config
+	for _, spec := range strings.Split(only, ",") {
+		var c cnn.Config
+		if _, err := fmt.Sscanf(spec, "%d/%d/%d", &c.Filters, &c.Kernel, &c.Pool); err != nil {
+			log.Fatalf("-only: %q is not filters/kernel/pool: %v", spec, err)
+		}
+		list = append(list, c)
+	}
+	return list
+}
+
 func main() {
 	seeds := flag.Int("seeds", 1, "seeds per configuration (weights and shuffling)")
 	patience := flag.Int("patience", 0, "early-stopping patience (0: training.Options' default)")
+	only := flag.String("only", "", "comma-separated configurations filters/kernel/pool to train instead of the list, e.g. 30/5/4,22/7/3")
 	flag.Parse()
 	data, err := mnist.Load(mnist.Options{Seed: 1})
 	if err != nil {
@@ -49,9 +66,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "filters\tkernel\tpool\tparams\tseed\tepochs\tbest\tval_acc\ttest_acc\tseconds\t\n")
-	for _, cfg := range candidates {
+	const row = "%7v %6v %4v %6v %4v %6v %4v %8v %8v %7v\n"
+	fmt.Printf(row, "filters", "kernel", "pool", "params", "seed", "epochs", "best", "val_acc", "test_acc", "seconds")
+	for _, cfg := range configs(*only) {
 		for seed := int64(1); seed <= int64(*seeds); seed++ {
 			if n := cfg.NumParams(); n < 8000 || n > 12000 {
 				log.Fatalf("%s has %d parameters, outside 8,000..12,000", cfg, n)
@@ -69,9 +86,8 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\t%.4f\t%.0f\t\n", cfg.Filters, cfg.Kernel, cfg.Pool,
-				cfg.NumParams(), seed, len(h.Epochs), h.BestEpoch, h.Best().ValAccuracy, testAcc, time.Since(start).Seconds())
-			w.Flush()
+			fmt.Printf(row, cfg.Filters, cfg.Kernel, cfg.Pool, cfg.NumParams(), seed, len(h.Epochs), h.BestEpoch,
+				fmt.Sprintf("%.4f", h.Best().ValAccuracy), fmt.Sprintf("%.4f", testAcc), fmt.Sprintf("%.0f", time.Since(start).Seconds()))
 		}
 	}
 }

@@ -18,11 +18,12 @@ type Config struct {
 	Pool    int // Side of the square max-pool window; the stride equals the window.
 }
 
-// Default is the configuration the project trains: 3×3 kernel, 3×3 pool,
-// 16 filters, 10,410 trainable parameters (one of the two examples the
-// article's outline gives). It is the most accurate configuration between
-// 8,000 and 12,000 parameters in the sweep recorded in the README.
-var Default = Config{Filters: 16, Kernel: 3, Pool: 3}
+// Default is the configuration the project trains: 30 filters of 5×5 and a
+// 4×4 max-pool, 11,590 trainable parameters. Among the ten configurations
+// between 8,000 and 12,000 parameters that cmd/sweep trains (kernels 3 to 7,
+// pools 2 to 5; the README has the table), it had the best test accuracy,
+// tied with two costlier ones, and the cheapest convolution of those three.
+var Default = Config{Filters: 30, Kernel: 5, Pool: 4}
 
 // ConvSide is the side of the convolution's output (valid padding).
 func (c Config) ConvSide() int { return Rows - c.Kernel + 1 }

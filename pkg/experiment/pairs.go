@@ -29,3 +29,19 @@ func RandomPairs(split *mnist.Split, n int, seed int64) ([]float32, attack.Targe
 	}
 	return images, crit
 }
+
+// RandomOfClass returns the index of an image of split drawn at random
+// among those labelled class, or -1 if there is none. The same seed gives
+// the same image.
+func RandomOfClass(split *mnist.Split, class int, seed int64) int {
+	var candidates []int
+	for i, l := range split.Labels {
+		if l == class {
+			candidates = append(candidates, i)
+		}
+	}
+	if len(candidates) == 0 {
+		return -1
+	}
+	return candidates[rand.New(rand.NewPCG(uint64(seed), uint64(class))).IntN(len(candidates))]
+}

@@ -10,8 +10,8 @@ type Options struct {
 	MaxEpochs    int     // Upper bound on epochs; default 20.
 	BatchSize    int     // Mini-batch size; default 64.
 	LearningRate float64 // Adam's learning rate; default 0.001 (Keras' default).
-	// Patience is how many epochs without a lower validation loss are
-	// tolerated before stopping; default 1.
+	// Patience is how many epochs in a row without a lower validation loss
+	// stop the training; default 2, so that one noisy epoch does not.
 	Patience int
 	// MinDelta is the decrease of validation loss that counts as an
 	// improvement; default 0.
@@ -36,7 +36,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.LearningRate = 0.001
 	}
 	if o.Patience == 0 {
-		o.Patience = 1
+		o.Patience = 2
 	}
 	switch {
 	case o.MaxEpochs < 0:

@@ -1,0 +1,80 @@
+"""Executes every notebook headless through the real GoNB kernel (on an
+in-memory copy: the committed notebooks are not touched) and checks it."""
+import pathlib
+import re
+import subprocess
+
+import nbformat
+import pytest
+
+import nbrun
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TUTORIAL = ROOT / "notebooks" / "01-adversarial-ml-from-scratch.ipynb"
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """Executes each notebook once for all the tests of this module."""
+    return {path.name: nbrun.execute(path) for path in NOTEBOOKS}
+
+
+def test_there_are_notebooks():
+    assert TUTORIAL in NOTEBOOKS and len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_clean(executed, path):
+    nb = executed[path.name]
+    assert nbrun.problems(nb) == []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code_cells), "some code cells did not run"
+    assert list(nbrun.outputs(nb, "image/png")), "no image was displayed"
+
+
+def test_tutorial_figures_and_final_caption(executed):
+    nb = executed[TUTORIAL.name]
+    images = list(nbrun.outputs(nb, "image/png"))
+    # Sample grid, training curves, Jacobian slice, original digit, adversarial
+    # digit, perturbation, trajectory, gallery.
+    assert len(images) >= 8, f"only {len(images)} images"
+    text = "".join(out.get("text", "") for _, out in nbrun.outputs(nb, "stdout"))
+    assert "Trainable params:" in text, "no model summary"
+    assert re.search(r"batch Jacobian shape: \[1 10 28 28 1\]", text)
+    captions = re.findall(r"prediction: (\d); confidence: (\d\.\d\d)", text)
+    assert captions, "no caption printed"
+    prediction, _ = captions[-1]
+    target = re.search(r"^var source, target = (\d), (\d)", "\n".join(c.source for c in nb.cells), re.M).group(2)
+    assert prediction == target, f"final caption shows {prediction}, the target is {target}"
+
+
+def test_a_panicking_cell_is_caught(tmp_path):
+    """The checker itself: a cell that panics at run time must be reported,
+    even though nbclient does not always raise for it."""
+    nb = nbformat.read(TUTORIAL, as_version=4)
+    nb.cells = [nb.cells[i] for i, c in enumerate(nb.cells) if c.cell_type == "code"][:1]
+    nb.cells.append(nbformat.v4.new_code_cell('%%\nvar m map[string]int\nm["boom"] = 1'))
+    path = ROOT / "notebooks" / "_test_panic.ipynb"
+    nbformat.write(nb, path)
+    try:
+        found = nbrun.problems(nbrun.execute(path))
+    finally:
+        path.unlink()
+    assert any("panic" in p or "exit status" in p for p in found), found
+
+
+def test_notebook_imports_resolve_from_go_mod():
+    """Every package a notebook imports resolves in the project's module
+    (so GoNB never needs to look a module up on the network)."""
+    imports = set()
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                imports.update(re.findall(r'^\s*(?:import\s+)?(?:\w+\s+)?"([\w.\-/]+)"\s*$', cell.source, re.M))
+    external = sorted(i for i in imports if "." in i.split("/")[0])
+    assert external, "found no imports"
+    result = subprocess.run(["go", "list", "-e", "-f", "{{.ImportPath}} {{if .Error}}{{.Error}}{{end}}", *external],
+                            cwd=ROOT, capture_output=True, text=True, check=True)
+    errors = [line for line in result.stdout.splitlines() if len(line.split(" ", 1)) > 1 and line.split(" ", 1)[1]]
+    assert errors == []
