@@ -1,37 +1,71 @@
 # advml: adversarial ML from scratch, in Go notebooks.
 #
-#   make reproduce   set up (venv, XLA plugin, Go modules), train, attack, write figures, print JSON
-#   make test        every test: Go packages on XLA
+#   make lab         set everything up, then open JupyterLab on notebooks/
+#   make test        every test: Go packages on XLA, the notebooks, the browser test
+#   make reproduce   the article headless: train, attack, figures, JSON summary
+#   make notebooks   re-execute the notebooks in place (their committed outputs)
 #
-# Everything installs into the project folder: .venv (Python), .pjrt (the
-# XLA PJRT plugin), and Go's module cache.
+# Everything installs into the project folder: .venv (Python, JupyterLab, the
+# GoNB kernel and its tools), .pjrt (the XLA PJRT plugin), and Go's module
+# cache. Only the browser test's Chromium comes from apt.
 
 SHELL := /bin/bash
 PJRT ?= cpu
 GO ?= go
 PYTHON ?= python3
-VENV := .venv
+# The Python environment: a venv made here, or an existing (conda) prefix.
+VENV ?= $(CURDIR)/.venv
+export VENV
+LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup plugin go-modules reproduce test test-go clean
+.PHONY: setup python plugin kernel go-modules chromium lab notebooks reproduce test lint test-go test-notebooks clean
 
-setup: plugin go-modules
+setup: python plugin kernel go-modules
+
+# Python side: the venv with JupyterLab, nbclient, Playwright, pytest (pinned).
+python: $(VENV)/.requirements-installed
+$(VENV)/.requirements-installed: requirements.txt scripts/venv.sh
+	PYTHON=$(PYTHON) scripts/venv.sh
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
 
 # The XLA PJRT plugin from a hash-pinned PyPI wheel (PJRT=cuda12 for NVIDIA GPUs).
 plugin:
 	PYTHON=$(PYTHON) scripts/install-pjrt.sh $(PJRT)
 
+# GoNB, goimports and gopls (kernel/go.mod) and the "gonb" kernelspec in the venv.
+kernel: python
+	kernel/install.sh
+
 go-modules:
 	$(GO) mod download
+
+chromium:
+	scripts/install-chromium.sh
+
+# JupyterLab on loopback with token authentication (the URL with the token is printed).
+lab: setup
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
+
+notebooks: setup
+	$(VENV)/bin/python tests/nbrun.py --in-place notebooks/*.ipynb
 
 reproduce: setup
 	$(GO) run ./cmd/reproduce $(ARGS)
 
-test: setup test-go
+test: setup chromium lint test-go test-notebooks
+
+lint:
+	$(VENV)/bin/hadolint Dockerfile
 
 test-go:
 	$(GO) vet ./...
 	$(GO) test $(GOTEST_FLAGS) ./...
+
+test-notebooks:
+	$(VENV)/bin/python -m pytest -v tests
 
 clean:
 	rm -rf out

@@ -7,6 +7,7 @@ Chromium at $CHROMIUM (default /usr/bin/chromium)."""
 import json
 import os
 import pathlib
+import re
 import secrets
 import shutil
 import socket
@@ -24,7 +25,7 @@ TUTORIAL = NOTEBOOKS / "01-adversarial-ml-from-scratch.ipynb"
 COPY = NOTEBOOKS / "_test_browser.ipynb"
 ARTIFACTS = ROOT / "out" / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-RUN_ALL_TIMEOUT_S = 900
+RUN_ALL_TIMEOUT_S = int(os.environ.get("RUN_ALL_TIMEOUT_S", "900"))
 
 
 def free_port():
@@ -41,12 +42,18 @@ def lab(tmp_path_factory):
     state = tmp_path_factory.mktemp("jupyter")
     port, token = free_port(), secrets.token_hex(16)
     shutil.copy(TUTORIAL, COPY)
+    # Render every cell: JupyterLab's default windowing keeps off-screen
+    # cells out of the page, where the checks below could not see them.
+    settings = state / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(state / "runtime"), JUPYTER_CONFIG_DIR=str(state / "config"))
     log = open(state / "lab.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={NOTEBOOKS}",
-         f"--LabApp.workspaces_dir={state / 'workspaces'}", f"--LabApp.user_settings_dir={state / 'settings'}"],
+         f"--LabApp.workspaces_dir={state / 'workspaces'}", f"--LabApp.user_settings_dir={state / 'settings'}"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -68,6 +75,21 @@ def lab(tmp_path_factory):
         COPY.unlink(missing_ok=True)
 
 
+def prompts(page):
+    return page.eval_on_selector_all(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt", "ps => ps.map(p => p.textContent.trim())")
+
+
+def wait_done(page):
+    """Waits until every code cell shows an execution count ([n]:), none queued ([*]:)."""
+    deadline = time.time() + RUN_ALL_TIMEOUT_S
+    while time.time() < deadline:
+        shown = prompts(page)
+        if shown and all(re.fullmatch(r"\[\d+\]:", t) for t in shown):
+            return
+        time.sleep(1)
+    raise TimeoutError(f"Run All did not finish in {RUN_ALL_TIMEOUT_S}s: prompts {prompts(page)}")
+
+
 def test_tutorial_runs_in_jupyterlab(lab):
     url, token = lab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -84,13 +106,13 @@ def test_tutorial_runs_in_jupyterlab(lab):
         page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
         start = time.time()
         # Done when every code cell shows an execution count and none is queued.
-        page.wait_for_function("""() => {
-            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
-                .map(p => p.textContent.trim());
-            return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
-        }""", timeout=RUN_ALL_TIMEOUT_S * 1000, polling=1000)
+        try:
+            wait_done(page)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-timeout.png"))
+            raise
         print(f"Run All finished in {time.time() - start:.1f}s")
-
+        
         text = page.locator(".jp-Notebook").inner_text()
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
         images = page.locator(".jp-OutputArea-output img").count()

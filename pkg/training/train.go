@@ -13,7 +13,6 @@ import (
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
-	"github.com/gomlx/gomlx/ui/commandline"
 
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
@@ -59,9 +58,7 @@ func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History,
 		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
 		[]metric.Interface{meanLoss, meanAcc}, nil)
 	loop := train.NewLoop(trainer)
-	if opts.ProgressBar {
-		commandline.AttachProgressBar(loop)
-	}
+	bar := attachProgress(loop, opts, stepsPerEpoch)
 
 	h := &History{}
 	var best weights
@@ -82,6 +79,7 @@ func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History,
 			return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
 		}
 		h.Epochs = append(h.Epochs, e)
+		bar.endEpoch(e)
 		if opts.Log != nil {
 			fmt.Fprintln(opts.Log, e)
 		}
@@ -100,6 +98,7 @@ func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History,
 	if err := best.restore(); err != nil {
 		return h, err
 	}
+	bar.end(h, opts.Patience)
 	if opts.Log != nil && h.EarlyStopped {
 		fmt.Fprintf(opts.Log, "Early stopping: validation loss did not improve for %d epoch(s); restored the weights of epoch %d.\n",
 			opts.Patience, h.BestEpoch)
