@@ -19,7 +19,7 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 	batch := images.Shape().Dimensions[0]
 	x := layers.Convolution(scope.In("conv2d"), images).
 		Channels(cfg.Filters).KernelSize(cfg.Kernel).NoPadding().Done()
-	x = MaxPool(x).Window(cfg.Pool).Done()
+	x = MaxPooling2D(x, cfg.Pool)
 	x = Reshape(x, batch, -1) // Flatten, in the same (row, column, channel) order as Keras.
 	return layers.Dense(scope.In("dense"), x, true, NumClasses)
 }

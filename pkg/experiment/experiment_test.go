@@ -1,0 +1,109 @@
+package experiment_test
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/experiment"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+func TestRandomPairs(t *testing.T) {
+	test := testutil.MNIST(t).Test
+	images, crit := experiment.RandomPairs(test, 200, 7)
+	if len(images) != 200*784 || len(crit.Targets) != 200 || len(crit.Labels) != 200 {
+		t.Fatalf("%d pixels, %d targets, %d labels for 200 pairs", len(images), len(crit.Targets), len(crit.Labels))
+	}
+	seen := map[int]bool{}
+	for i := range 200 {
+		if crit.Targets[i] == crit.Labels[i] || crit.Targets[i] < 0 || crit.Targets[i] > 9 {
+			t.Fatalf("pair %d: target %d, label %d", i, crit.Targets[i], crit.Labels[i])
+		}
+		seen[crit.Targets[i]] = true
+	}
+	if len(seen) != 10 {
+		t.Errorf("200 pairs used only the targets %v", seen)
+	}
+	again, crit2 := experiment.RandomPairs(test, 200, 7)
+	other, _ := experiment.RandomPairs(test, 200, 8)
+	same, differs := true, false
+	for i := range images {
+		same = same && images[i] == again[i]
+		differs = differs || images[i] != other[i]
+	}
+	for i := range crit.Targets {
+		same = same && crit.Targets[i] == crit2.Targets[i]
+	}
+	if !same || !differs {
+		t.Errorf("same seed gives the same pairs: %v; another seed other pairs: %v", same, differs)
+	}
+}
+
+func TestRandomOfClass(t *testing.T) {
+	test := testutil.MNIST(t).Test
+	i := experiment.RandomOfClass(test, 5, 1)
+	if i < 0 || test.Labels[i] != 5 || experiment.RandomOfClass(test, 5, 1) != i {
+		t.Fatalf("RandomOfClass(5) = %d (label %d), not a repeatable 5", i, test.Labels[i])
+	}
+	if experiment.RandomOfClass(test, 11, 1) != -1 {
+		t.Error("class 11 should have no image")
+	}
+}
+
+func TestMedianAndSummarize(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := experiment.Median(tc.in); got != tc.want {
+			t.Errorf("Median(%v) = %g, want %g", tc.in, got, tc.want)
+		}
+	}
+	res := &attack.Result{Raw: []attack.Adversarial{
+		{Succeeded: true, Steps: 10, L2: 1, Linf: 0.1, Confidence: 0.4},
+		{Succeeded: false, Steps: 1000, L2: 3, Linf: 0.5, Confidence: 0.9},
+		{Succeeded: true, Steps: 20, L2: 2, Linf: 0.2, Confidence: 0.6},
+	}}
+	s := experiment.Summarize(res)
+	if s.N != 3 || s.SuccessRate != 2.0/3 || s.MedianSteps != 20 || s.MedianL2 != 2 || s.MedianLinf != 0.2 || s.MedianConfidence != 0.6 {
+		t.Errorf("Summarize = %+v", s)
+	}
+}
+
+func TestWriteFigures(t *testing.T) {
+	m := testutil.Trained(t)
+	test := testutil.MNIST(t).Test
+	images, crit := experiment.RandomPairs(test, 3, 1)
+	res, err := (&attack.TargetedAscent{}).Run(m, images, crit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &training.History{Epochs: []training.EpochMetrics{{Epoch: 1, Loss: 0.3, Accuracy: 0.9, ValLoss: 0.2, ValAccuracy: 0.95}, {Epoch: 2, Loss: 0.2, Accuracy: 0.95, ValLoss: 0.15, ValAccuracy: 0.96}}, BestEpoch: 2}
+	dir := t.TempDir()
+	files, err := experiment.WriteFigures(dir, test, h, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"samples.png", "training_curves.png", "attack_example.png", "trajectory.png", "gallery.png"}
+	if len(files) != len(want) {
+		t.Fatalf("wrote %v", files)
+	}
+	for i, name := range want {
+		if files[i] != filepath.Join(dir, name) {
+			t.Errorf("file %d is %s, want %s", i, files[i], name)
+		}
+		f, err := os.Open(files[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil || img.Bounds().Dx() < 100 {
+			t.Errorf("%s: not a sizeable PNG: %v", name, err)
+		}
+	}
+}
