@@ -190,39 +190,43 @@ func (a *TargetedAscent) Step(m *cnn.Model, images []float32, targets []int) ([]
 
 // loop runs the batched ascent, recording each pair's trajectory, and
 // returns the raw adversarials.
+//
+// The batch shrinks as pairs finish. Finished pairs are left unchanged by
+// the step, but they still cost compute; so once at most half the slots hold
+// running pairs, those move into a batch of the next power of two at least
+// their number (padding slots repeat one of them; their results are
+// ignored). Each batch size compiles once, at most log2(n) sizes in all.
 func (a *TargetedAscent) loop(exec *model.Exec, images []float32, n int, crit TargetedMisclassification,
 	stepSize float64, maxSteps int) ([]Adversarial, error) {
-	targets := make([]int32, n)
-	for i, t := range crit.Targets {
-		targets[i] = int32(t)
-	}
-	targetsT := tensors.FromFlatDataAndDimensions(targets, n)
-	defer targetsT.MustFinalizeAll()
+	const pixels = cnn.Rows * cnn.Cols
 	stepT := tensors.FromScalar(float32(stepSize))
 	defer stepT.MustFinalizeAll()
-	x := tensors.FromFlatDataAndDimensions(images, n, cnn.Rows, cnn.Cols, 1)
-
 	adv := make([]Adversarial, n)
 	done := make([]bool, n)
+	final := make([]float32, n*pixels)
+	slots := make([]int, n) // Slot of the batch → pair.
+	for i := range slots {
+		slots[i] = i
+	}
+	x, targetsT := batchTensors(images, crit.Targets, slots, nil)
+	defer func() { x.MustFinalizeAll(); targetsT.MustFinalizeAll() }()
 	remaining := n
 	for step := 0; ; step++ {
 		out, err := exec.Call(x, targetsT, stepT)
 		if err != nil {
-			x.MustFinalizeAll()
 			return nil, fmt.Errorf("attack: step %d: %w", step, err)
 		}
 		probs, err := tensors.CopyFlatData[float32](out[1])
 		out[1].MustFinalizeAll()
 		if err != nil {
-			x.MustFinalizeAll()
 			out[0].MustFinalizeAll()
 			return nil, fmt.Errorf("attack: reading probabilities: %w", err)
 		}
-		for i := range n {
-			if done[i] {
+		for slot, i := range slots {
+			if i < 0 || done[i] {
 				continue
 			}
-			p := probs[i*cnn.NumClasses : (i+1)*cnn.NumClasses : (i+1)*cnn.NumClasses]
+			p := probs[slot*cnn.NumClasses : (slot+1)*cnn.NumClasses : (slot+1)*cnn.NumClasses]
 			if step == 0 {
 				adv[i].Source, adv[i].Target = cnn.Argmax(p), crit.Targets[i]
 			}
@@ -239,26 +243,103 @@ func (a *TargetedAscent) loop(exec *model.Exec, images []float32, n int, crit Ta
 			}
 		}
 		if remaining == 0 {
-			// x holds every pair's final image: those done earlier were
-			// left unchanged by the later steps.
+			// x holds every slot's final image.
 			out[0].MustFinalizeAll()
+			if err := saveFinal(x, slots, final); err != nil {
+				return nil, err
+			}
 			break
 		}
 		x.MustFinalizeAll()
 		x = out[0]
+		if remaining > len(slots)/2 {
+			continue
+		}
+		// Compact. Pairs that finished at this step were left unchanged by
+		// it, so x holds their final images too. (Pairs stop at the step
+		// limit all at once, in the branch above.)
+		current, err := tensors.CopyFlatData[float32](x)
+		if err != nil {
+			return nil, fmt.Errorf("attack: reading images: %w", err)
+		}
+		var running []int
+		for slot, i := range slots {
+			if i < 0 {
+				continue
+			}
+			if done[i] {
+				copy(final[i*pixels:(i+1)*pixels], current[slot*pixels:(slot+1)*pixels])
+			} else {
+				running = append(running, slot)
+			}
+		}
+		newSlots := make([]int, nextPowerOfTwo(len(running)))
+		source := make([]int, len(newSlots)) // New slot → old slot.
+		for k := range newSlots {
+			old := running[min(k, len(running)-1)]
+			source[k] = old
+			if newSlots[k] = slots[old]; k >= len(running) {
+				newSlots[k] = -1 // Padding.
+			}
+		}
+		x.MustFinalizeAll()
+		targetsT.MustFinalizeAll()
+		x, targetsT = batchTensors(current, crit.Targets, newSlots, source)
+		slots = newSlots
 	}
-	final, err := tensors.CopyFlatData[float32](x)
-	x.MustFinalizeAll()
-	if err != nil {
-		return nil, fmt.Errorf("attack: reading the adversarial images: %w", err)
-	}
-	const pixels = cnn.Rows * cnn.Cols
 	for i := range adv {
 		adv[i].Original = append([]float32(nil), images[i*pixels:(i+1)*pixels]...)
 		adv[i].Image = final[i*pixels : (i+1)*pixels : (i+1)*pixels]
 		adv[i].distances()
 	}
 	return adv, nil
+}
+
+// batchTensors builds the step's inputs for a batch of slots: the images
+// (slot k takes image source[k] of images, or image k when source is nil)
+// and the targets of the slots' pairs (padding slots, -1, take the target
+// of the pair whose image they repeat).
+func batchTensors(images []float32, targets, slots, source []int) (x, targetsT *tensors.Tensor) {
+	const pixels = cnn.Rows * cnn.Cols
+	batch := make([]float32, 0, len(slots)*pixels)
+	batchTargets := make([]int32, len(slots))
+	for k, pair := range slots {
+		from := k
+		if source != nil {
+			from = source[k]
+		}
+		batch = append(batch, images[from*pixels:(from+1)*pixels]...)
+		if pair < 0 {
+			pair = slots[0]
+		}
+		batchTargets[k] = int32(targets[pair])
+	}
+	return tensors.FromFlatDataAndDimensions(batch, len(slots), cnn.Rows, cnn.Cols, 1),
+		tensors.FromFlatDataAndDimensions(batchTargets, len(slots))
+}
+
+// saveFinal copies each slot's image in x into final, at its pair's place.
+func saveFinal(x *tensors.Tensor, slots []int, final []float32) error {
+	const pixels = cnn.Rows * cnn.Cols
+	current, err := tensors.CopyFlatData[float32](x)
+	if err != nil {
+		return fmt.Errorf("attack: reading the adversarial images: %w", err)
+	}
+	for slot, i := range slots {
+		if i >= 0 {
+			copy(final[i*pixels:(i+1)*pixels], current[slot*pixels:(slot+1)*pixels])
+		}
+	}
+	return nil
+}
+
+// nextPowerOfTwo returns the smallest power of two ≥ n (n ≥ 1).
+func nextPowerOfTwo(n int) int {
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return p
 }
 
 // clip projects every raw adversarial into the L∞ ball of radius eps around

@@ -13,21 +13,31 @@ import (
 // its label. The same seed gives the same pairs. It returns the images, flat
 // (n×784), and the attack's criterion with the labels filled in.
 func RandomPairs(split *mnist.Split, n int, seed int64) ([]float32, attack.TargetedMisclassification) {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
-	n = min(n, split.Len())
-	indices := rng.Perm(split.Len())[:n]
-	images := make([]float32, 0, n*cnn.Rows*cnn.Cols)
-	crit := attack.TargetedMisclassification{Targets: make([]int, n), Labels: make([]int, n)}
+	indices, targets := PairIndices(split, n, seed)
+	images := make([]float32, 0, len(indices)*cnn.Rows*cnn.Cols)
+	crit := attack.TargetedMisclassification{Targets: targets, Labels: make([]int, len(indices))}
 	for i, idx := range indices {
 		images = append(images, split.Image(idx)...)
-		label := split.Labels[idx]
-		target := rng.IntN(cnn.NumClasses - 1)
-		if target >= label {
-			target++
-		}
-		crit.Targets[i], crit.Labels[i] = target, label
+		crit.Labels[i] = split.Labels[idx]
 	}
 	return images, crit
+}
+
+// PairIndices is RandomPairs' draw: the indices of the images in split and
+// their targets.
+func PairIndices(split *mnist.Split, n int, seed int64) (indices, targets []int) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
+	n = min(n, split.Len())
+	indices = rng.Perm(split.Len())[:n]
+	targets = make([]int, n)
+	for i, idx := range indices {
+		target := rng.IntN(cnn.NumClasses - 1)
+		if target >= split.Labels[idx] {
+			target++
+		}
+		targets[i] = target
+	}
+	return indices, targets
 }
 
 // RandomOfClass returns the index of an image of split drawn at random

@@ -30,56 +30,29 @@ const (
 // The model ends with the weights of its best epoch (lowest validation
 // loss). The returned History holds every epoch's metrics.
 func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
-	opts, err := opts.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSplit("training", trainSet); err != nil {
-		return nil, err
-	}
 	if err := checkSplit("validation", valSet); err != nil {
 		return nil, err
 	}
-	ds, err := newDataset(m, trainSet, opts)
+	s, err := NewSession(m, trainSet, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer ds.FinalizeAll()
-	stepsPerEpoch := (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize
-
-	meanLoss := metric.NewMeanMetric("Mean Loss", "mean_loss", metric.LossMetricType,
-		func(_ *model.Scope, labels, logits []*Node) *Node {
-			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits(labels, logits))
-		}, nil)
-	meanAcc := metric.NewSparseCategoricalAccuracy("Accuracy", "acc")
-	trainer := train.NewTrainer(m.Backend, m.Store,
-		func(scope *model.Scope, images *Node) *Node { return m.Logits(scope, images) },
-		loss.SparseCategoricalCrossEntropyLogits,
-		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
-		[]metric.Interface{meanLoss, meanAcc}, nil)
-	loop := train.NewLoop(trainer)
-	bar := attachProgress(loop, opts, stepsPerEpoch)
-
+	defer s.Close()
+	opts = s.opts
 	h := &History{}
 	var best weights
 	bestLoss, wait := 0.0, 0
 	for epoch := 1; epoch <= opts.MaxEpochs; epoch++ {
-		start := time.Now()
-		metrics, err := loop.RunSteps(ds, stepsPerEpoch)
+		e, err := s.Epoch()
 		if err != nil {
 			return h, fmt.Errorf("training: epoch %d: %w", epoch, err)
 		}
-		e := EpochMetrics{
-			Epoch:    epoch,
-			Loss:     scalar(metrics[metricMeanLoss]),
-			Accuracy: scalar(metrics[metricMeanAcc]),
-			Seconds:  time.Since(start).Seconds(),
-		}
+		e.Epoch = epoch
 		if e.ValLoss, e.ValAccuracy, err = m.Evaluate(valSet.Images, valSet.Labels); err != nil {
 			return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
 		}
 		h.Epochs = append(h.Epochs, e)
-		bar.endEpoch(e)
+		s.bar.endEpoch(e)
 		if opts.Log != nil {
 			fmt.Fprintln(opts.Log, e)
 		}
@@ -98,13 +71,84 @@ func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History,
 	if err := best.restore(); err != nil {
 		return h, err
 	}
-	bar.end(h, opts.Patience)
+	s.bar.end(h, opts.Patience)
 	if opts.Log != nil && h.EarlyStopped {
 		fmt.Fprintf(opts.Log, "Early stopping: validation loss did not improve for %d epoch(s); restored the weights of epoch %d.\n",
 			opts.Patience, h.BestEpoch)
 	}
 	return h, nil
 }
+
+// Session holds what training steps need, built once: the training set on
+// the device, GoMLX's trainer (its compiled step) and loop, and the progress
+// display. Train drives one; benchmarks time its steps and epochs.
+type Session struct {
+	opts          Options
+	ds            *dataset.InMemoryDataset
+	loop          *train.Loop
+	bar           progress
+	stepsPerEpoch int
+}
+
+// NewSession prepares to train m on trainSet with opts (Adam, shuffled
+// mini-batches, seeded by opts.Seed).
+func NewSession(m *cnn.Model, trainSet *mnist.Split, opts Options) (*Session, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSplit("training", trainSet); err != nil {
+		return nil, err
+	}
+	ds, err := newDataset(m, trainSet, opts)
+	if err != nil {
+		return nil, err
+	}
+	meanLoss := metric.NewMeanMetric("Mean Loss", "mean_loss", metric.LossMetricType,
+		func(_ *model.Scope, labels, logits []*Node) *Node {
+			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits(labels, logits))
+		}, nil)
+	meanAcc := metric.NewSparseCategoricalAccuracy("Accuracy", "acc")
+	trainer := train.NewTrainer(m.Backend, m.Store,
+		func(scope *model.Scope, images *Node) *Node { return m.Logits(scope, images) },
+		loss.SparseCategoricalCrossEntropyLogits,
+		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
+		[]metric.Interface{meanLoss, meanAcc}, nil)
+	s := &Session{opts: opts, ds: ds, loop: train.NewLoop(trainer),
+		stepsPerEpoch: (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize}
+	s.bar = attachProgress(s.loop, opts, s.stepsPerEpoch)
+	return s, nil
+}
+
+// StepsPerEpoch is the number of mini-batches in one pass over the training set.
+func (s *Session) StepsPerEpoch() int { return s.stepsPerEpoch }
+
+// Epoch runs one pass over the training set and returns its training metrics
+// (the validation fields are left for the caller).
+func (s *Session) Epoch() (EpochMetrics, error) {
+	start := time.Now()
+	metrics, err := s.loop.RunSteps(s.ds, s.stepsPerEpoch)
+	if err != nil {
+		return EpochMetrics{}, err
+	}
+	return EpochMetrics{
+		Loss:     scalar(metrics[metricMeanLoss]),
+		Accuracy: scalar(metrics[metricMeanAcc]),
+		Seconds:  time.Since(start).Seconds(),
+	}, nil
+}
+
+// Steps runs n training steps (at most one epoch's worth).
+func (s *Session) Steps(n int) error {
+	if n > s.stepsPerEpoch {
+		return fmt.Errorf("training: %d steps asked, an epoch has %d", n, s.stepsPerEpoch)
+	}
+	_, err := s.loop.RunSteps(s.ds, n)
+	return err
+}
+
+// Close frees the training set's copy on the device.
+func (s *Session) Close() { s.ds.FinalizeAll() }
 
 // newDataset puts the training split on the device, shuffled by opts.Seed
 // and batched (the last batch of an epoch may be smaller).

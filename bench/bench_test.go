@@ -1,0 +1,216 @@
+package bench
+
+import (
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/backend"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/experiment"
+	"github.com/advmlgo/advml/pkg/jacobian"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+// CheckpointDir is the trained model the benchmarks attack: the one `make
+// reproduce` saves (trained here, once, if absent).
+const CheckpointDir = "../checkpoints/cnn"
+
+// Pairs is how many (image, target) pairs the one-pair loop benchmark
+// attacks, one after the other; BatchPairs how many the batched one attacks
+// at once. Both are drawn like reproduce's, with seed 1.
+const (
+	Pairs      = 20
+	BatchPairs = 1000
+)
+
+var trained = sync.OnceValues(func() (*cnn.Model, error) {
+	b, err := backend.NewWithConfig("xla:cpu")
+	if err != nil {
+		return nil, err
+	}
+	data, err := mnist.Load(mnist.Options{Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	t, err := training.LoadOrTrain(b, CheckpointDir, data, cnn.Default, training.Options{Seed: 1}, false)
+	if err != nil {
+		return nil, err
+	}
+	return t.Model, nil
+})
+
+func model(b *testing.B) *cnn.Model {
+	m, err := trained()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// all60k is the whole MNIST training set, as the reference's epoch uses.
+var all60k = sync.OnceValues(func() (*mnist.Data, error) {
+	return mnist.Load(mnist.Options{ValidationSize: mnist.NoValidation})
+})
+
+func BenchmarkTrainStep(b *testing.B) {
+	for _, batch := range []int{64, 128} {
+		b.Run(batchName(batch), func(b *testing.B) { benchTrainSteps(b, batch) })
+	}
+}
+
+func benchTrainSteps(b *testing.B, batch int) {
+	data, err := all60k()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := cnn.New(testutil.XLA(b), cnn.Default, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := training.NewSession(m, data.Train, training.Options{BatchSize: batch, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Steps(10); err != nil { // Compiles.
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for left := b.N; left > 0; {
+		n := min(left, s.StepsPerEpoch()-1) // Full batches only.
+		if err := s.Steps(n); err != nil {
+			b.Fatal(err)
+		}
+		left -= n
+	}
+}
+
+func BenchmarkEpoch(b *testing.B) {
+	data, err := all60k()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := cnn.New(testutil.XLA(b), cnn.Default, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := training.NewSession(m, data.Train, training.Options{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Epoch(); err != nil { // Compiles (both batch shapes), as Keras' warm-up epoch does.
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Epoch(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(TrainingFLOPsPerImage(cnn.Default)*float64(data.Train.Len())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func BenchmarkJacobian(b *testing.B) {
+	m := model(b)
+	test := testutil.MNIST(b).Test
+	for _, n := range []int{1, 256} {
+		b.Run(batchName(n), func(b *testing.B) {
+			c := jacobian.New(m, jacobian.Probabilities)
+			images := test.Images[:n*784]
+			if _, err := c.Compute(images); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := c.Compute(images); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkAscentStep(b *testing.B) {
+	m := model(b)
+	image := testutil.MNIST(b).Test.Image(0)
+	a := &attack.TargetedAscent{}
+	if _, err := a.Step(m, image, []int{3}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := a.Step(m, image, []int{3}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAttackPair is the article's loop, one pair at a time, over the
+// same Pairs pairs as the reference; it reports seconds per pair.
+func BenchmarkAttackPair(b *testing.B) {
+	m := model(b)
+	test := testutil.MNIST(b).Test
+	indices, targets := experiment.PairIndices(test, Pairs, 1)
+	a := &attack.TargetedAscent{}
+	if _, err := a.Attack(m, test.Image(indices[0]), targets[0]); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		for i, idx := range indices {
+			if _, err := a.Attack(m, test.Image(idx), targets[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*len(indices)), "s/pair")
+}
+
+// BenchmarkAttackBatch attacks BatchPairs pairs in one batch; it reports
+// seconds per pair.
+func BenchmarkAttackBatch(b *testing.B) {
+	m := model(b)
+	images, crit := experiment.RandomPairs(testutil.MNIST(b).Test, BatchPairs, 1)
+	a := &attack.TargetedAscent{}
+	if _, err := a.Step(m, images, crit.Targets); err != nil { // Compiles.
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		res, err := a.Run(m, images, crit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.SuccessRate() < 0.99 {
+			b.Fatalf("success rate %.3f", res.SuccessRate())
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*BatchPairs), "s/pair")
+}
+
+// BenchmarkMatmul times a 1024×1024 float32 matrix product on XLA: the
+// attainable peak used to put the training's FLOP rate in perspective.
+func BenchmarkMatmul(b *testing.B) {
+	const n = 1024
+	exec := graph.MustNewExec(testutil.XLA(b), func(x, y *graph.Node) *graph.Node { return graph.Dot(x, y).Product() })
+	x := tensors.FromShape(shapes.Make(dtypes.Float32, n, n))
+	y := tensors.FromShape(shapes.Make(dtypes.Float32, n, n))
+	exec.MustCall(x, y)[0].MustFinalizeAll()
+	b.ResetTimer()
+	for range b.N {
+		exec.MustCall(x, y)[0].MustFinalizeAll()
+	}
+	b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func batchName(n int) string { return "batch=" + strconv.Itoa(n) }

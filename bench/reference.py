@@ -1,0 +1,149 @@
+"""The article's own stack, timed on the same machine and data: the Keras model
+(same layers, parameter count, batch size and optimizer) and the article's
+attack (tf.GradientTape.batch_jacobian and the same step rule, inside
+tf.function).
+
+It loads the weights of the Go model (exported by `go run ./bench/export`) so
+that both attacks run on the very same network: same pairs, same step counts.
+Prints one JSON object with the timings (seconds).
+
+    python bench/reference.py --export out/bench/export.json [--pairs 20]
+"""
+import argparse
+import gzip
+import json
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from tensorflow import keras  # noqa: E402
+
+
+def read_idx(path, images):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    if images:
+        n = int.from_bytes(data[4:8], "big")
+        return (np.frombuffer(data, np.uint8, offset=16).reshape(n, 28, 28, 1) / np.float32(255)).astype(np.float32)
+    return np.frombuffer(data, np.uint8, offset=8).astype(np.int32)
+
+
+def build(cfg):
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(cfg["filters"], cfg["kernel"]),
+        keras.layers.MaxPooling2D(cfg["pool"]),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+
+
+def best_of(fn, repeat=5, number=1):
+    """Best wall time of `repeat` runs of `number` calls, per call."""
+    fn()  # Warm-up (tracing, compilation).
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--export", required=True, help="JSON from go run ./bench/export")
+    parser.add_argument("--pairs", type=int, default=20, help="pairs for the one-pair attack loop")
+    parser.add_argument("--epochs", type=int, default=1, help="timed training epochs (after one warm-up epoch)")
+    args = parser.parse_args()
+    export = json.load(open(args.export))
+    cfg = export["config"]
+    mnist_dir = export["mnist_dir"]
+    x_train = read_idx(os.path.join(mnist_dir, "train-images-idx3-ubyte.gz"), True)
+    y_train = read_idx(os.path.join(mnist_dir, "train-labels-idx1-ubyte.gz"), False)
+    x_test = read_idx(os.path.join(mnist_dir, "t10k-images-idx3-ubyte.gz"), True)
+    out = {"tensorflow": tf.__version__, "threads": {"intra": tf.config.threading.get_intra_op_parallelism_threads(),
+                                                      "inter": tf.config.threading.get_inter_op_parallelism_threads()}}
+
+    # Training: steps at batch 64 and 128, and whole epochs of the 60k images at the configured batch size.
+    model = build(cfg)
+    out["params"] = int(model.count_params())
+    for batch in (64, 128):
+        steps = 200
+        ds = tf.data.Dataset.from_tensor_slices((x_train[: batch * steps], y_train[: batch * steps])).batch(batch).cache()
+        model.fit(ds, epochs=1, verbose=0)  # Warm-up.
+        start = time.perf_counter()
+        model.fit(ds, epochs=1, verbose=0)
+        out[f"train_step_b{batch}"] = (time.perf_counter() - start) / steps
+    model = build(cfg)
+    model.fit(x_train, y_train, batch_size=export["batch_size"], epochs=1, shuffle=True, verbose=0)  # Warm-up epoch.
+    epochs = []
+    for _ in range(args.epochs):
+        start = time.perf_counter()
+        model.fit(x_train, y_train, batch_size=export["batch_size"], epochs=1, shuffle=True, verbose=0)
+        epochs.append(time.perf_counter() - start)
+    out["epoch"] = min(epochs)
+
+    # The attack, on the Go model's weights.
+    model = build(cfg)
+    w = export["weights"]
+    model.layers[0].set_weights([np.array(w["conv_kernel"], np.float32).reshape(cfg["kernel"], cfg["kernel"], 1, cfg["filters"]),
+                                 np.array(w["conv_bias"], np.float32)])
+    model.layers[3].set_weights([np.array(w["dense_kernel"], np.float32).reshape(-1, 10), np.array(w["dense_bias"], np.float32)])
+    eps = np.float32(export["step_size"])
+
+    @tf.function
+    def probabilities(x):
+        return tf.nn.softmax(model(x), axis=-1)
+
+    @tf.function
+    def jacobian(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            p = tf.nn.softmax(model(x), axis=-1)
+        return tape.batch_jacobian(p, x)
+
+    @tf.function
+    def step(x, target):
+        # The article's step: the batch Jacobian, the target's slice, rescaled by its max, added, clipped.
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            p = tf.nn.softmax(model(x), axis=-1)
+        g = tape.batch_jacobian(p, x)[:, target]
+        g = g / tf.reduce_max(tf.abs(g))
+        return tf.clip_by_value(x + eps * g, 0.0, 1.0), p
+
+    one = tf.constant(x_test[:1])
+    many = tf.constant(x_test[:256])
+    out["jacobian_b1"] = best_of(lambda: jacobian(one).numpy(), number=20)
+    out["jacobian_b256"] = best_of(lambda: jacobian(many).numpy(), number=3)
+    out["ascent_step"] = best_of(lambda: step(one, 3)[0].numpy(), number=20)
+
+    # The article's loop, one pair at a time, on the same pairs as the Go benchmark.
+    per_pair, steps_taken, agree = [], [], 0
+    for index, target, go_steps in zip(export["pairs"]["indices"][: args.pairs], export["pairs"]["targets"], export["pairs"]["steps"]):
+        x = tf.constant(x_test[index: index + 1])
+        start = time.perf_counter()
+        n = 0
+        while True:
+            x_next, p = step(x, target)
+            if int(np.argmax(p.numpy()[0])) == target or n == export["max_steps"]:
+                break
+            x, n = x_next, n + 1
+        per_pair.append(time.perf_counter() - start)
+        steps_taken.append(n)
+        agree += int(n == go_steps)
+    out["attack_pair"] = float(np.mean(per_pair))
+    out["attack_pair_steps"] = float(np.mean(steps_taken))
+    out["attack_pairs_timed"] = len(per_pair)
+    out["attack_steps_agree_with_go"] = agree
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
