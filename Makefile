@@ -4,6 +4,7 @@
 #   make test        every test: Go packages on XLA, the notebooks, the browser test
 #   make reproduce   the article headless: train, attack, figures, JSON summary
 #   make notebooks   re-execute the notebooks in place (their committed outputs)
+#   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
 #
 # Everything installs into the project folder: .venv (Python, JupyterLab, the
 # GoNB kernel and its tools), .pjrt (the XLA PJRT plugin), and Go's module
@@ -19,7 +20,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python plugin kernel go-modules chromium lab notebooks reproduce test lint test-go test-notebooks clean
+.PHONY: setup python plugin kernel go-modules chromium lab notebooks reproduce bench test lint test-go test-notebooks clean
 
 setup: python plugin kernel go-modules
 
@@ -54,6 +55,16 @@ notebooks: setup
 
 reproduce: setup
 	$(GO) run ./cmd/reproduce $(ARGS)
+
+# The reference stack (TensorFlow for CPU) lives in its own venv, for benchmarks only.
+BENCH_VENV ?= $(CURDIR)/.venv-bench
+export BENCH_VENV
+bench: setup $(BENCH_VENV)/.requirements-installed
+	$(VENV)/bin/python bench/run.py
+$(BENCH_VENV)/.requirements-installed: bench/requirements.txt
+	VENV=$(BENCH_VENV) PYTHON=$(PYTHON) scripts/venv.sh
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	touch $@
 
 test: setup chromium lint test-go test-notebooks
 

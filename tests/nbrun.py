@@ -18,10 +18,11 @@ KERNEL = "gonb"
 STDERR_MARKERS = ("panic:", "exit status")
 
 
-def execute(path, timeout=900):
+def execute(path, timeout=900, **client_options):
     """Executes the notebook at path (not modified on disk) and returns it.
 
     The kernel runs in the notebook's folder, so GONB_DIR is that folder.
+    client_options go to nbclient's NotebookClient (hooks, for instance).
     """
     path = pathlib.Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
@@ -31,6 +32,7 @@ def execute(path, timeout=900):
         kernel_name=KERNEL,
         allow_errors=True,
         resources={"metadata": {"path": str(path.parent)}},
+        **client_options,
     )
     client.execute()
     return nb
