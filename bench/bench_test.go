@@ -67,7 +67,8 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 }
 
-func benchTrainSteps(b *testing.B, batch int) {
+// freshSession prepares to train a new model on the 60k training images.
+func freshSession(b *testing.B, batch int) (*training.Session, *mnist.Data) {
 	data, err := all60k()
 	if err != nil {
 		b.Fatal(err)
@@ -80,6 +81,11 @@ func benchTrainSteps(b *testing.B, batch int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return s, data
+}
+
+func benchTrainSteps(b *testing.B, batch int) {
+	s, _ := freshSession(b, batch)
 	defer s.Close()
 	if err := s.Steps(10); err != nil { // Compiles.
 		b.Fatal(err)
@@ -95,18 +101,7 @@ func benchTrainSteps(b *testing.B, batch int) {
 }
 
 func BenchmarkEpoch(b *testing.B) {
-	data, err := all60k()
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := cnn.New(testutil.XLA(b), cnn.Default, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := training.NewSession(m, data.Train, training.Options{Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, data := freshSession(b, 0) // training.Options' default batch size, as the reference's.
 	defer s.Close()
 	if _, err := s.Epoch(); err != nil { // Compiles (both batch shapes), as Keras' warm-up epoch does.
 		b.Fatal(err)

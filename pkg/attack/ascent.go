@@ -49,6 +49,33 @@ func (a *TargetedAscent) settings() (stepSize float64, maxSteps int, err error) 
 	return stepSize, maxSteps, a.Scaling.validate()
 }
 
+// run is a validated call: its settings, its number of images and the
+// compiled step.
+type run struct {
+	stepSize float64
+	maxSteps int
+	n        int
+	exec     *model.Exec
+}
+
+// prepare validates the attack's settings and inputs and gets the compiled
+// step for m.
+func (a *TargetedAscent) prepare(m *cnn.Model, images []float32, crit TargetedMisclassification) (run, error) {
+	var r run
+	var err error
+	if r.stepSize, r.maxSteps, err = a.settings(); err != nil {
+		return r, err
+	}
+	if r.n, err = checkImages(images); err != nil {
+		return r, err
+	}
+	if err := crit.validate(r.n); err != nil {
+		return r, err
+	}
+	r.exec, err = a.stepExec(m)
+	return r, err
+}
+
 // stepExec returns the compiled ascent step for m:
 // (x [B,28,28,1], targets [B], ε) → (x' , probabilities of x [B,10]).
 func (a *TargetedAscent) stepExec(m *cnn.Model) (*model.Exec, error) {
@@ -97,15 +124,8 @@ func StepGraph(scope *model.Scope, cfg cnn.Config, x, targets, stepSize *graph.N
 // holds the adversarials clipped into that distance of their originals and
 // whether they still succeed. With none, the budget is unbounded (+Inf).
 func (a *TargetedAscent) Run(m *cnn.Model, images []float32, crit TargetedMisclassification, epsilons ...float64) (*Result, error) {
-	stepSize, maxSteps, err := a.settings()
+	run, err := a.prepare(m, images, crit)
 	if err != nil {
-		return nil, err
-	}
-	n, err := checkImages(images)
-	if err != nil {
-		return nil, err
-	}
-	if err := crit.validate(n); err != nil {
 		return nil, err
 	}
 	if len(epsilons) == 0 {
@@ -116,11 +136,7 @@ func (a *TargetedAscent) Run(m *cnn.Model, images []float32, crit TargetedMiscla
 			return nil, fmt.Errorf("attack: epsilon %g is not a budget: use a non-negative number or math.Inf(1)", eps)
 		}
 	}
-	exec, err := a.stepExec(m)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := a.loop(exec, images, n, crit, stepSize, maxSteps)
+	raw, err := a.loop(run.exec, images, run.n, crit, run.stepSize, run.maxSteps)
 	if err != nil {
 		return nil, err
 	}
@@ -153,22 +169,11 @@ func (a *TargetedAscent) Attack(m *cnn.Model, image []float32, target int) (*Adv
 // target and returns the new images: the article's update, shown on its own.
 // Images the model already assigns to their target come back unchanged.
 func (a *TargetedAscent) Step(m *cnn.Model, images []float32, targets []int) ([]float32, error) {
-	stepSize, _, err := a.settings()
+	run, err := a.prepare(m, images, TargetedMisclassification{Targets: targets})
 	if err != nil {
 		return nil, err
 	}
-	n, err := checkImages(images)
-	if err != nil {
-		return nil, err
-	}
-	crit := TargetedMisclassification{Targets: targets}
-	if err := crit.validate(n); err != nil {
-		return nil, err
-	}
-	exec, err := a.stepExec(m)
-	if err != nil {
-		return nil, err
-	}
+	n, exec, stepSize := run.n, run.exec, run.stepSize
 	targets32 := make([]int32, n)
 	for i, t := range targets {
 		targets32[i] = int32(t)
