@@ -18,12 +18,14 @@ type Config struct {
 	Pool    int // Side of the square max-pool window; the stride equals the window.
 }
 
-// Default is the configuration the project trains: 38 filters of 7×7 and a
-// 4×4 max-pool, 11,410 trainable parameters. Among the ten configurations
-// between 8,000 and 12,000 parameters that cmd/sweep trains (kernels 3 to 7,
-// pools 2 to 5; the README has the table), it had the best validation
-// accuracy, and the best test accuracy by a single test image.
-var Default = Config{Filters: 38, Kernel: 7, Pool: 4}
+// Default is the configuration the project trains: 30 filters of 5×5 and a
+// 4×4 max-pool, 11,590 trainable parameters. cmd/sweep trains ten
+// configurations between 8,000 and 12,000 parameters (kernels 3 to 7, pools 2
+// to 5; the README has the table). Three come out on top within one seed's
+// noise (test accuracy 0.9867 to 0.9868); of those, this one trains fastest
+// (its convolution costs half of 38@7×7's), which keeps the tutorial's Run
+// All, training included, under 90 seconds on two cores.
+var Default = Config{Filters: 30, Kernel: 5, Pool: 4}
 
 // ConvSide is the side of the convolution's output (valid padding).
 func (c Config) ConvSide() int { return Rows - c.Kernel + 1 }
