@@ -173,14 +173,10 @@ func (a *TargetedAscent) Step(m *cnn.Model, images []float32, targets []int) ([]
 	if err != nil {
 		return nil, err
 	}
-	n, exec, stepSize := run.n, run.exec, run.stepSize
-	targets32 := make([]int32, n)
-	for i, t := range targets {
-		targets32[i] = int32(t)
-	}
-	x := tensors.FromFlatDataAndDimensions(images, n, cnn.Rows, cnn.Cols, 1)
-	defer x.MustFinalizeAll()
-	out, err := exec.Call(x, tensors.FromFlatDataAndDimensions(targets32, n), tensors.FromScalar(float32(stepSize)))
+	x, targetsT := batchTensors(images, targets, allSlots(run.n), nil)
+	stepT := tensors.FromScalar(float32(run.stepSize))
+	defer func() { x.MustFinalizeAll(); targetsT.MustFinalizeAll(); stepT.MustFinalizeAll() }()
+	out, err := run.exec.Call(x, targetsT, stepT)
 	if err != nil {
 		return nil, fmt.Errorf("attack: %w", err)
 	}
@@ -209,10 +205,7 @@ func (a *TargetedAscent) loop(exec *model.Exec, images []float32, n int, crit Ta
 	adv := make([]Adversarial, n)
 	done := make([]bool, n)
 	final := make([]float32, n*pixels)
-	slots := make([]int, n) // Slot of the batch → pair.
-	for i := range slots {
-		slots[i] = i
-	}
+	slots := allSlots(n) // Slot of the batch → pair.
 	x, targetsT := batchTensors(images, crit.Targets, slots, nil)
 	defer func() { x.MustFinalizeAll(); targetsT.MustFinalizeAll() }()
 	remaining := n
@@ -321,6 +314,15 @@ func batchTensors(images []float32, targets, slots, source []int) (x, targetsT *
 	}
 	return tensors.FromFlatDataAndDimensions(batch, len(slots), cnn.Rows, cnn.Cols, 1),
 		tensors.FromFlatDataAndDimensions(batchTargets, len(slots))
+}
+
+// allSlots is the first batch of n pairs: slot i holds pair i.
+func allSlots(n int) []int {
+	slots := make([]int, n)
+	for i := range slots {
+		slots[i] = i
+	}
+	return slots
 }
 
 // saveFinal copies each slot's image in x into final, at its pair's place.

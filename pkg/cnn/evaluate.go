@@ -45,30 +45,21 @@ func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy flo
 		return 0, 0, fmt.Errorf("cnn.Evaluate: %w", err)
 	}
 	var lossSum, correctSum float64
-	for start := 0; start < n; start += PredictBatchSize {
-		end := min(n, start+PredictBatchSize)
-		x := tensors.FromFlatDataAndDimensions(images[start*Rows*Cols:end*Rows*Cols], end-start, Rows, Cols, 1)
+	err = inBatches(images, n, func(start, end int, x *tensors.Tensor) error {
 		y := tensors.FromFlatDataAndDimensions(labels32[start:end], end-start, 1)
 		out, err := exec.Call(x, y)
-		x.MustFinalizeAll()
 		y.MustFinalizeAll()
 		if err != nil {
-			return 0, 0, fmt.Errorf("cnn.Evaluate: %w", err)
+			return err
 		}
-		lossSum += toFloat64(out[0].Value())
-		correctSum += toFloat64(out[1].Value())
+		lossSum += float64(tensors.ToScalar[float32](out[0]))
+		correctSum += float64(tensors.ToScalar[float32](out[1]))
 		out[0].MustFinalizeAll()
 		out[1].MustFinalizeAll()
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("cnn.Evaluate: %w", err)
 	}
 	return lossSum / float64(n), correctSum / float64(n), nil
-}
-
-func toFloat64(v any) float64 {
-	switch x := v.(type) {
-	case float32:
-		return float64(x)
-	case float64:
-		return x
-	}
-	panic(fmt.Sprintf("cnn: unexpected scalar type %T", v))
 }

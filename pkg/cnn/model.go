@@ -84,24 +84,41 @@ func (m *Model) Predict(images []float32) ([][]float32, error) {
 		return nil, fmt.Errorf("cnn.Predict: %w", err)
 	}
 	probs := make([][]float32, 0, n)
-	for start := 0; start < n; start += PredictBatchSize {
-		end := min(n, start+PredictBatchSize)
-		x := tensors.FromFlatDataAndDimensions(images[start*Rows*Cols:end*Rows*Cols], end-start, Rows, Cols, 1)
+	err = inBatches(images, n, func(start, end int, x *tensors.Tensor) error {
 		out, err := exec.Call(x)
-		x.MustFinalizeAll()
 		if err != nil {
-			return nil, fmt.Errorf("cnn.Predict: %w", err)
+			return err
 		}
 		flat, err := tensors.CopyFlatData[float32](out[0])
 		out[0].MustFinalizeAll()
 		if err != nil {
-			return nil, fmt.Errorf("cnn.Predict: reading probabilities: %w", err)
+			return fmt.Errorf("reading probabilities: %w", err)
 		}
 		for i := range end - start {
 			probs = append(probs, flat[i*NumClasses:(i+1)*NumClasses:(i+1)*NumClasses])
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cnn.Predict: %w", err)
 	}
 	return probs, nil
+}
+
+// inBatches calls fn for consecutive batches of at most PredictBatchSize of
+// the n images, each as a tensor [batch, 28, 28, 1] freed after the call,
+// with the range [start, end) of the images it holds.
+func inBatches(images []float32, n int, fn func(start, end int, x *tensors.Tensor) error) error {
+	for start := 0; start < n; start += PredictBatchSize {
+		end := min(n, start+PredictBatchSize)
+		x := tensors.FromFlatDataAndDimensions(images[start*Rows*Cols:end*Rows*Cols], end-start, Rows, Cols, 1)
+		err := fn(start, end, x)
+		x.MustFinalizeAll()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Classify returns, for each image, the predicted class (the argmax of the

@@ -183,12 +183,5 @@ func checkSplit(what string, s *mnist.Split) error {
 	return nil
 }
 
-func scalar(t *tensors.Tensor) float64 {
-	switch v := t.Value().(type) {
-	case float32:
-		return float64(v)
-	case float64:
-		return v
-	}
-	return 0
-}
+// scalar reads a metric: the model, and so its metrics, are float32.
+func scalar(t *tensors.Tensor) float64 { return float64(tensors.ToScalar[float32](t)) }
