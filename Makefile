@@ -20,9 +20,9 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python plugin kernel go-modules chromium lab notebooks reproduce bench test lint test-go test-notebooks clean
+.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce bench test lint test-go test-notebooks clean
 
-setup: python plugin kernel go-modules
+setup: python plugin kernel lab-config go-modules
 
 # Python side: the venv with JupyterLab, nbclient, Playwright, pytest (pinned).
 python: $(VENV)/.requirements-installed
@@ -38,6 +38,12 @@ plugin:
 # GoNB, goimports and gopls (kernel/go.mod) and the "gonb" kernelspec in the venv.
 kernel: python
 	kernel/install.sh
+
+# The project's JupyterLab configuration (jupyter/), in the venv's folders: the
+# kernel's state shows on opening; no outbound requests (news, update checks).
+lab-config: python
+	install -D -m 644 jupyter/jupyter_server_config.py $(VENV)/etc/jupyter/jupyter_server_config.py
+	install -D -m 644 jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 
 go-modules:
 	$(GO) mod download

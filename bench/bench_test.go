@@ -41,7 +41,7 @@ var trained = sync.OnceValues(func() (*cnn.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := training.LoadOrTrain(b, CheckpointDir, data, cnn.Default, training.Options{Seed: 1}, false)
+	t, err := training.LoadOrTrain(b, CheckpointDir, data, cnn.Default, training.DefaultOptions(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,9 @@ func freshSession(b *testing.B, batch int) (*training.Session, *mnist.Data) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := training.NewSession(m, data.Train, training.Options{BatchSize: batch, Seed: 1})
+	opts := training.DefaultOptions()
+	opts.BatchSize = batch
+	s, err := training.NewSession(m, data.Train, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,7 +24,9 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	small := data.Train.Subset([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19})
-	s, err := training.NewSession(fresh, small, training.Options{BatchSize: 8, Seed: 1})
+	opts := training.DefaultOptions()
+	opts.BatchSize = 8
+	s, err := training.NewSession(fresh, small, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,16 @@ panic may only show as a stderr stream holding "panic:" or "exit status".
 `problems` reports those as well as error outputs.
 
     python tests/nbrun.py --in-place notebooks/*.ipynb   # what `make notebooks` runs
+
+Notebooks written back are scrubbed first (`scrub`): outputs keep no
+absolute path of this machine, so none lands in a commit.
 """
 import argparse
+import os
 import pathlib
+import re
 import sys
+import tempfile
 import time
 
 import nbformat
@@ -16,16 +22,30 @@ from nbclient import NotebookClient
 
 KERNEL = "gonb"
 STDERR_MARKERS = ("panic:", "exit status")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# What outputs must not hold (tests/test_notebooks.py checks the committed
+# notebooks against these): an absolute path (a "/" that starts a word,
+# followed by at least one folder name and "/"; URLs, "~/" and scrubbed
+# "<project>/" paths do not count) and anything that looks like a token or a
+# key.
+ABSOLUTE_PATH = re.compile(r"(?<![\w:./~>-])/(?:[\w.@+-]+/)+[\w.@+-]*")
+TOKEN = re.compile(r"(?i)\btoken[=:]\s*[\"']?[\w-]{8,}|\bghp_\w{20,}|\bgithub_pat_\w{20,}|\bsk-[\w-]{20,}")
 
 
 def execute(path, timeout=900, **client_options):
     """Executes the notebook at path (not modified on disk) and returns it.
 
-    The kernel runs in the notebook's folder, so GONB_DIR is that folder.
-    client_options go to nbclient's NotebookClient (hooks, for instance).
+    Every output and execution count is cleared first, so whatever the
+    returned notebook holds comes from this run. The kernel runs in the
+    notebook's folder, so GONB_DIR is that folder. client_options go to
+    nbclient's NotebookClient (hooks, for instance).
     """
     path = pathlib.Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -50,6 +70,56 @@ def problems(nb):
                 text = out.get("text", "")
                 if any(marker in text for marker in STDERR_MARKERS):
                     found.append(f"cell {index}: stderr: {text.strip()}"[:500])
+    return found
+
+
+def output_texts(nb):
+    """Yields (cell index, text) for every text an output holds: streams,
+    errors and every text-like mime type (text/*, */json, */javascript)."""
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            texts = [out.get("text", "")] + out.get("traceback", [])
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/") or mime.endswith(("json", "javascript")):
+                    texts.append(value if isinstance(value, str) else str(value))
+            for text in texts:
+                if text:
+                    yield index, text
+
+
+def local_paths(root=ROOT):
+    """The machine's absolute paths that outputs may mention, longest first,
+    with what replaces each: the project folder, the home folder and the
+    temporary folder."""
+    places = {str(root): "<project>", os.path.expanduser("~"): "~", tempfile.gettempdir(): "<tmp>"}
+    return sorted(((p, r) for p, r in places.items() if len(p) > 1), key=lambda pr: -len(pr[0]))
+
+
+def scrub(nb, root=ROOT):
+    """Replaces this machine's paths (local_paths) in every output of nb, in place."""
+    def clean(text):
+        for path, replacement in local_paths(root):
+            text = text.replace(path, replacement)
+        return text
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = clean(out["text"])
+            if "traceback" in out:
+                out["traceback"] = [clean(t) for t in out["traceback"]]
+            for mime, value in out.get("data", {}).items():
+                if isinstance(value, str) and (mime.startswith("text/") or mime.endswith(("json", "javascript"))):
+                    out["data"][mime] = clean(value)
+    return nb
+
+
+def leaks(nb):
+    """Lists the absolute paths and token-like strings in nb's outputs."""
+    found = []
+    for index, text in output_texts(nb):
+        found += [f"cell {index}: path {m.group()!r}" for m in ABSOLUTE_PATH.finditer(text)]
+        found += [f"cell {index}: token-like {m.group()[:12]!r}…" for m in TOKEN.finditer(text)]
     return found
 
 
@@ -81,6 +151,12 @@ def main():
         print("not writing any notebook: fix the problems above", file=sys.stderr)
         return 1
     if args.in_place:
+        for path, nb in executed:
+            scrub(nb)
+            left = leaks(nb)
+            if left:
+                print(f"{path}: not written: its outputs still hold " + "; ".join(left), file=sys.stderr)
+                return 1
         for path, nb in executed:
             nbformat.write(nb, path)
     return 0

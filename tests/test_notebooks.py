@@ -49,6 +49,34 @@ def test_tutorial_figures_and_final_caption(executed):
     assert prediction == target, f"final caption shows {prediction}, the target is {target}"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_hold_no_local_paths_or_tokens(path):
+    """What is committed holds no absolute path of the machine that ran it,
+    and nothing that looks like a token (make notebooks scrubs them)."""
+    assert nbrun.leaks(nbformat.read(path, as_version=4)) == []
+
+
+def test_scrub_replaces_local_paths():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%%")
+    home = pathlib.Path.home()
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f'replace rule to local directory "{ROOT}".\n'),
+        nbformat.v4.new_output("display_data", data={"text/plain": f"{home}/go/pkg/mod/x.go:12", "image/png": "iVBOR"}),
+        nbformat.v4.new_output("error", ename="E", evalue="", traceback=[f"at {ROOT}/pkg/attack/pgd.go:3"]),
+    ]
+    nb.cells = [cell]
+    before = nbrun.leaks(nb)
+    assert len(before) == 3, before  # The check sees each one...
+    nbrun.scrub(nb)
+    assert nbrun.leaks(nb) == []  # ...and none is left.
+    assert cell.outputs[0]["text"] == 'replace rule to local directory "<project>".\n'
+    assert cell.outputs[1]["data"]["text/plain"].startswith("~/go/pkg/mod/")
+    assert nbrun.leaks(nbformat.from_dict({"cells": [{"cell_type": "code", "source": "", "metadata": {}, "execution_count": 1,
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": "http://127.0.0.1:8888/lab?token=0123456789abcdef"}]}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+
+
 def test_a_panicking_cell_is_caught(tmp_path):
     """The checker itself: a cell that panics at run time must be reported,
     even though nbclient does not always raise for it."""

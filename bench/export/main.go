@@ -38,8 +38,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	opts := training.Options{Seed: 1}
-	trained, err := training.LoadOrTrain(b, *checkpointDir, data, cnn.Default, opts, false)
+	trained, err := training.LoadOrTrain(b, *checkpointDir, data, cnn.Default, training.DefaultOptions(), false)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,7 +75,7 @@ func main() {
 	}
 	doc := map[string]any{
 		"config":     map[string]int{"filters": m.Config.Filters, "kernel": m.Config.Kernel, "pool": m.Config.Pool},
-		"batch_size": 64, // training.Options' default.
+		"batch_size": training.DefaultOptions().BatchSize,
 		"weights":    weights,
 		"mnist_dir":  mnistDir,
 		"step_size":  attack.DefaultStepSize,

@@ -59,7 +59,8 @@ func run(checkpointDir string, load bool, outDir string, numPairs int, seed int6
 		return fmt.Errorf("-load: no checkpoint in %s: run without -load to train one", checkpointDir)
 	}
 	start := time.Now()
-	opts := training.Options{Seed: seed, Log: os.Stderr, ProgressBar: isTerminal(os.Stdout)}
+	opts := training.DefaultOptions()
+	opts.Seed, opts.Log, opts.ProgressBar = seed, os.Stderr, isTerminal(os.Stdout)
 	trained, err := training.LoadOrTrain(b, checkpointDir, data, cnn.Default, opts, !load)
 	if err != nil {
 		return err
@@ -102,7 +103,7 @@ func run(checkpointDir string, load bool, outDir string, numPairs int, seed int6
 		Params:        m.NumParams(),
 		Epochs:        len(trained.History.Epochs),
 		EarlyStopped:  trained.History.EarlyStopped,
-		ValAccuracy:   round(trained.History.Best().ValAccuracy),
+		ValAccuracy:   round(trained.History.Kept().ValAccuracy),
 		TestAccuracy:  round(testAcc),
 		Attack:        stats,
 		Seconds:       Seconds{Train: round(trainSeconds), Attack: round(attackSeconds)},

@@ -2,7 +2,7 @@
 // configurations between 8,000 and 12,000 trainable parameters and prints
 // each one's validation and test accuracy: the measurement behind
 // cnn.Default. Every configuration is trained the way `make reproduce`
-// trains (training.Options defaults, the same seeds).
+// trains (training.DefaultOptions, the same seeds).
 //
 //	go run ./cmd/sweep            # the configurations listed below
 //	go run ./cmd/sweep -seeds 3   # 3 seeds per configuration
@@ -55,7 +55,7 @@ func configs(only string) []cnn.Config {
 
 func main() {
 	seeds := flag.Int("seeds", 1, "seeds per configuration (weights and shuffling)")
-	patience := flag.Int("patience", 0, "early-stopping patience (0: training.Options' default)")
+	patience := flag.Int("patience", training.DefaultOptions().Patience, "early-stopping patience (Keras' default is 0)")
 	only := flag.String("only", "", "comma-separated configurations filters/kernel/pool to train instead of the list, e.g. 30/5/4,22/7/3")
 	flag.Parse()
 	data, err := mnist.Load(mnist.Options{Seed: 1})
@@ -78,7 +78,9 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			h, err := training.Train(m, data.Train, data.Validation, training.Options{Seed: seed, Patience: *patience})
+			opts := training.DefaultOptions()
+			opts.Seed, opts.Patience = seed, *patience
+			h, err := training.Train(m, data.Train, data.Validation, opts)
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -87,7 +89,7 @@ func main() {
 				log.Fatal(err)
 			}
 			fmt.Printf(row, cfg.Filters, cfg.Kernel, cfg.Pool, cfg.NumParams(), seed, len(h.Epochs), h.BestEpoch,
-				fmt.Sprintf("%.4f", h.Best().ValAccuracy), fmt.Sprintf("%.4f", testAcc), fmt.Sprintf("%.0f", time.Since(start).Seconds()))
+				fmt.Sprintf("%.4f", h.Kept().ValAccuracy), fmt.Sprintf("%.4f", testAcc), fmt.Sprintf("%.0f", time.Since(start).Seconds()))
 		}
 	}
 }

@@ -58,8 +58,9 @@ func Trained(t testing.TB) *cnn.Model {
 		for i := range subset {
 			subset[i] = i
 		}
-		_, modelErr = training.Train(model, data.Train.Subset(subset), data.Validation,
-			training.Options{MaxEpochs: 1, Seed: 1})
+		opts := training.DefaultOptions()
+		opts.MaxEpochs = 1
+		_, modelErr = training.Train(model, data.Train.Subset(subset), data.Validation, opts)
 	})
 	if modelErr != nil {
 		t.Fatalf("training the test model: %v", modelErr)

@@ -41,6 +41,9 @@ func LoadHistory(path string) (*History, error) {
 	if err := json.Unmarshal(data, h); err != nil {
 		return nil, fmt.Errorf("training: %s is not a saved History: %w", path, err)
 	}
+	if h.WeightsEpoch == 0 {
+		h.WeightsEpoch = h.BestEpoch // Saved before WeightsEpoch existed, when Train always restored the best weights.
+	}
 	return h, nil
 }
 

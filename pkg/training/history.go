@@ -21,18 +21,25 @@ func (e EpochMetrics) String() string {
 // History records a training run, one entry per epoch.
 type History struct {
 	Epochs []EpochMetrics
-	// BestEpoch is the (1-based) epoch with the lowest validation loss,
-	// whose weights the model holds after Train.
+	// BestEpoch is the (1-based) epoch with the lowest validation loss.
 	BestEpoch int
+	// WeightsEpoch is the epoch whose weights the model holds after Train:
+	// BestEpoch with Options.RestoreBestWeights, else the last epoch.
+	WeightsEpoch int
 	// EarlyStopped tells whether training stopped because the validation
 	// loss stopped improving, rather than at MaxEpochs.
 	EarlyStopped bool
 }
 
 // Best returns the metrics of BestEpoch.
-func (h *History) Best() EpochMetrics {
+func (h *History) Best() EpochMetrics { return h.epoch(h.BestEpoch) }
+
+// Kept returns the metrics of WeightsEpoch: those of the weights the model holds.
+func (h *History) Kept() EpochMetrics { return h.epoch(h.WeightsEpoch) }
+
+func (h *History) epoch(n int) EpochMetrics {
 	for _, e := range h.Epochs {
-		if e.Epoch == h.BestEpoch {
+		if e.Epoch == n {
 			return e
 		}
 	}

@@ -3,19 +3,30 @@ package training
 import (
 	"fmt"
 	"io"
+	"math"
 )
 
-// Options configure Train. The zero value of a field means its default.
+// Options configure Train. Every field means what it says, zero included,
+// so that each setting of Keras' fit and EarlyStopping can be expressed:
+// Patience 0 stops at the first epoch whose validation loss does not
+// improve, and RestoreBestWeights false keeps the last epoch's weights, as
+// Keras' defaults do. Start from DefaultOptions for the settings this
+// project trains with.
 type Options struct {
-	MaxEpochs    int     // Upper bound on epochs; default 20.
-	BatchSize    int     // Mini-batch size; default 64.
-	LearningRate float64 // Adam's learning rate; default 0.001 (Keras' default).
+	MaxEpochs    int     // Upper bound on epochs (Keras' epochs); at least 1.
+	BatchSize    int     // Mini-batch size; at least 1.
+	LearningRate float64 // Adam's learning rate; positive.
 	// Patience is how many epochs in a row without a lower validation loss
-	// stop the training; default 2, so that one noisy epoch does not.
+	// stop the training (Keras' EarlyStopping patience): 0 stops at the first
+	// epoch that does not improve.
 	Patience int
 	// MinDelta is the decrease of validation loss that counts as an
-	// improvement; default 0.
+	// improvement (Keras' min_delta).
 	MinDelta float64
+	// RestoreBestWeights ends training with the weights of the epoch with the
+	// lowest validation loss (Keras' restore_best_weights); when false, the
+	// model keeps the weights of its last epoch.
+	RestoreBestWeights bool
 	// Seed fixes the shuffling order. (The weights' seed is the model's.)
 	Seed int64
 	// ProgressBar shows GoMLX's progress bar during each epoch, in the
@@ -25,30 +36,32 @@ type Options struct {
 	Log io.Writer
 }
 
-func (o Options) withDefaults() (Options, error) {
-	if o.MaxEpochs == 0 {
-		o.MaxEpochs = 20
-	}
-	if o.BatchSize == 0 {
-		o.BatchSize = 64
-	}
-	if o.LearningRate == 0 {
-		o.LearningRate = 0.001
-	}
-	if o.Patience == 0 {
-		o.Patience = 2
-	}
+// DefaultOptions are the settings this project trains its models with:
+// Adam at 0.001 (Keras' default rate), batch 64, at most 20 epochs, early
+// stopping with patience 2 restoring the best weights, seed 1.
+//
+// Patience is 2 rather than Keras' default 0 (which stopped the article
+// after epoch 3) because single epochs are noisy: the default model's
+// validation loss rises at epoch 5 and falls to its lowest at epoch 8, so
+// patience 0 would stop at epoch 5 with 0.9828 validation accuracy, where
+// patience 2 reaches 0.9847.
+func DefaultOptions() Options {
+	return Options{MaxEpochs: 20, BatchSize: 64, LearningRate: 0.001, Patience: 2, RestoreBestWeights: true, Seed: 1}
+}
+
+func (o Options) validate() error {
+	const hint = " (training.DefaultOptions() holds the project's settings)"
 	switch {
-	case o.MaxEpochs < 0:
-		return o, fmt.Errorf("training: MaxEpochs must be positive, got %d", o.MaxEpochs)
-	case o.BatchSize < 0:
-		return o, fmt.Errorf("training: BatchSize must be positive, got %d", o.BatchSize)
-	case o.LearningRate < 0:
-		return o, fmt.Errorf("training: LearningRate must be positive, got %g", o.LearningRate)
+	case o.MaxEpochs < 1:
+		return fmt.Errorf("training: MaxEpochs is %d: train at least 1 epoch%s", o.MaxEpochs, hint)
+	case o.BatchSize < 1:
+		return fmt.Errorf("training: BatchSize is %d: use at least 1%s", o.BatchSize, hint)
+	case !(o.LearningRate > 0) || math.IsInf(o.LearningRate, 1):
+		return fmt.Errorf("training: LearningRate is %g: use a positive rate such as 0.001%s", o.LearningRate, hint)
 	case o.Patience < 0:
-		return o, fmt.Errorf("training: Patience must be positive, got %d", o.Patience)
-	case o.MinDelta < 0:
-		return o, fmt.Errorf("training: MinDelta must not be negative, got %g", o.MinDelta)
+		return fmt.Errorf("training: Patience is %d: use 0 or more epochs", o.Patience)
+	case !(o.MinDelta >= 0) || math.IsInf(o.MinDelta, 1):
+		return fmt.Errorf("training: MinDelta is %g: use 0 or a small positive loss decrease", o.MinDelta)
 	}
-	return o, nil
+	return nil
 }

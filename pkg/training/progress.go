@@ -19,7 +19,7 @@ import (
 // of which a saved notebook would keep.)
 type progress interface {
 	endEpoch(e EpochMetrics)
-	end(h *History, patience int)
+	end(h *History)
 }
 
 func attachProgress(loop *train.Loop, opts Options, stepsPerEpoch int) progress {
@@ -38,7 +38,7 @@ func attachProgress(loop *train.Loop, opts Options, stepsPerEpoch int) progress 
 type noProgress struct{}
 
 func (noProgress) endEpoch(EpochMetrics) {}
-func (noProgress) end(*History, int)     {}
+func (noProgress) end(*History)          {}
 
 // htmlRefresh is the shortest time between two updates of the notebook display.
 const htmlRefresh = 250 * time.Millisecond
@@ -75,11 +75,13 @@ func (p *htmlProgress) endEpoch(e EpochMetrics) {
 	p.render()
 }
 
-func (p *htmlProgress) end(h *History, patience int) {
+func (p *htmlProgress) end(h *History) {
 	if h.EarlyStopped {
-		p.status = fmt.Sprintf("Early stopping: the validation loss did not improve for %d epochs; the model holds the weights of epoch %d.", patience, h.BestEpoch)
+		p.status = fmt.Sprintf("Early stopping: the validation loss did not improve for %d epoch(s) in a row; the model holds the weights of epoch %d.",
+			len(h.Epochs)-h.BestEpoch, h.WeightsEpoch)
 	} else {
-		p.status = fmt.Sprintf("Trained %d epochs; the model holds the weights of epoch %d (lowest validation loss).", len(h.Epochs), h.BestEpoch)
+		p.status = fmt.Sprintf("Trained %d epochs; the model holds the weights of epoch %d (the lowest validation loss was at epoch %d).",
+			len(h.Epochs), h.WeightsEpoch, h.BestEpoch)
 	}
 	p.render()
 }

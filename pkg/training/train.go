@@ -26,9 +26,10 @@ const (
 )
 
 // Train fits m to trainSet, evaluating valSet after every epoch, and stops
-// early once the validation loss has not improved for opts.Patience epochs.
-// The model ends with the weights of its best epoch (lowest validation
-// loss). The returned History holds every epoch's metrics.
+// early once the validation loss has not improved for opts.Patience epochs
+// in a row. With opts.RestoreBestWeights the model ends with the weights of
+// its best epoch (lowest validation loss), otherwise with those of its last.
+// The returned History holds every epoch's metrics.
 func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
 	if err := checkSplit("validation", valSet); err != nil {
 		return nil, err
@@ -57,24 +58,32 @@ func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History,
 			fmt.Fprintln(opts.Log, e)
 		}
 		if h.BestEpoch == 0 || e.ValLoss < bestLoss-opts.MinDelta {
-			if best, err = snapshot(m); err != nil {
-				return h, err
+			if opts.RestoreBestWeights {
+				if best, err = snapshot(m); err != nil {
+					return h, err
+				}
 			}
 			h.BestEpoch, bestLoss, wait = epoch, e.ValLoss, 0
 			continue
 		}
+		// As Keras counts: the Patience-th epoch in a row without
+		// improvement stops the training (0 and 1 both stop at the first).
 		if wait++; wait >= opts.Patience {
 			h.EarlyStopped = true
 			break
 		}
 	}
-	if err := best.restore(); err != nil {
-		return h, err
+	h.WeightsEpoch = len(h.Epochs)
+	if opts.RestoreBestWeights {
+		if err := best.restore(); err != nil {
+			return h, err
+		}
+		h.WeightsEpoch = h.BestEpoch
 	}
-	s.bar.end(h, opts.Patience)
+	s.bar.end(h)
 	if opts.Log != nil && h.EarlyStopped {
-		fmt.Fprintf(opts.Log, "Early stopping: validation loss did not improve for %d epoch(s); restored the weights of epoch %d.\n",
-			opts.Patience, h.BestEpoch)
+		fmt.Fprintf(opts.Log, "Early stopping: validation loss did not improve for %d epoch(s) in a row; the model holds the weights of epoch %d.\n",
+			len(h.Epochs)-h.BestEpoch, h.WeightsEpoch)
 	}
 	return h, nil
 }
@@ -93,8 +102,7 @@ type Session struct {
 // NewSession prepares to train m on trainSet with opts (Adam, shuffled
 // mini-batches, seeded by opts.Seed).
 func NewSession(m *cnn.Model, trainSet *mnist.Split, opts Options) (*Session, error) {
-	opts, err := opts.withDefaults()
-	if err != nil {
+	if err := opts.validate(); err != nil {
 		return nil, err
 	}
 	if err := checkSplit("training", trainSet); err != nil {

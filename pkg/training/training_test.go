@@ -20,6 +20,13 @@ func head(s *mnist.Split, n int) *mnist.Split {
 	return s.Subset(idx)
 }
 
+// options returns the project's settings with maxEpochs and seed.
+func options(maxEpochs int, seed int64) training.Options {
+	o := training.DefaultOptions()
+	o.MaxEpochs, o.Seed = maxEpochs, seed
+	return o
+}
+
 func TestShortTrainingRaisesAccuracy(t *testing.T) {
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 3000), head(data.Validation, 1000)
@@ -31,7 +38,7 @@ func TestShortTrainingRaisesAccuracy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := training.Train(m, train, val, training.Options{MaxEpochs: 2, Seed: 1})
+	h, err := training.Train(m, train, val, options(2, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +75,9 @@ func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	h, err := training.Train(m, train, val, training.Options{MaxEpochs: 12, LearningRate: 0.5, Patience: 2, Seed: 1, Log: &log})
+	o := options(12, 1)
+	o.LearningRate, o.Log = 0.5, &log
+	h, err := training.Train(m, train, val, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +104,40 @@ func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
 	}
 }
 
+// TestKerasDefaultsPatienceZero trains with Keras' EarlyStopping defaults:
+// patience 0 stops at the first epoch that does not improve, and without
+// RestoreBestWeights the model keeps that last epoch's weights.
+func TestKerasDefaultsPatienceZero(t *testing.T) {
+	data := testutil.MNIST(t)
+	train, val := head(data.Train, 2000), head(data.Validation, 500)
+	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	o := options(12, 1)
+	o.LearningRate, o.Patience, o.RestoreBestWeights, o.Log = 0.5, 0, false, &log
+	h, err := training.Train(m, train, val, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := h.Epochs[len(h.Epochs)-1]
+	if !h.EarlyStopped || h.BestEpoch != last.Epoch-1 || !(last.ValLoss >= h.Best().ValLoss) {
+		t.Fatalf("patience 0 should stop at the first epoch without improvement; stopped at %d, best %d:\n%s",
+			last.Epoch, h.BestEpoch, log.String())
+	}
+	if h.WeightsEpoch != last.Epoch || h.Kept() != last {
+		t.Errorf("WeightsEpoch %d, Kept() %+v: want the last epoch %d", h.WeightsEpoch, h.Kept(), last.Epoch)
+	}
+	valLoss, _, err := m.Evaluate(val.Images, val.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(valLoss-last.ValLoss) > 1e-4*last.ValLoss {
+		t.Errorf("the model's validation loss is %g, the last epoch's was %g: the last weights were not kept", valLoss, last.ValLoss)
+	}
+}
+
 func TestSameSeedSameHistory(t *testing.T) {
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 1000), head(data.Validation, 300)
@@ -103,7 +146,7 @@ func TestSameSeedSameHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := training.Train(m, train, val, training.Options{MaxEpochs: 2, Seed: 9})
+		h, err := training.Train(m, train, val, options(2, 9))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,17 +168,32 @@ func TestBadOptionsAndData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range []training.Options{{MaxEpochs: -1}, {BatchSize: -5}, {LearningRate: -1}, {Patience: -1}, {MinDelta: -0.1}} {
-		if _, err := training.Train(m, train, val, o); err == nil {
-			t.Errorf("%+v: no error", o)
+	for _, tc := range []struct {
+		change func(*training.Options)
+		want   string
+	}{
+		{func(o *training.Options) { o.MaxEpochs = 0 }, "MaxEpochs is 0"},
+		{func(o *training.Options) { o.MaxEpochs = -1 }, "MaxEpochs is -1"},
+		{func(o *training.Options) { o.BatchSize = 0 }, "BatchSize is 0"},
+		{func(o *training.Options) { o.LearningRate = 0 }, "LearningRate is 0"},
+		{func(o *training.Options) { o.LearningRate = math.NaN() }, "LearningRate is NaN"},
+		{func(o *training.Options) { o.Patience = -1 }, "Patience is -1"},
+		{func(o *training.Options) { o.MinDelta = -0.1 }, "MinDelta is -0.1"},
+		{func(o *training.Options) { o.MinDelta = math.Inf(1) }, "MinDelta is +Inf"},
+	} {
+		o := training.DefaultOptions()
+		tc.change(&o)
+		_, err := training.Train(m, train, val, o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("want a one-line error with %q, got %v", tc.want, err)
 		}
 	}
-	if _, err := training.Train(m, &mnist.Split{}, val, training.Options{}); err == nil || !strings.Contains(err.Error(), "training set is empty") {
+	if _, err := training.Train(m, &mnist.Split{}, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training set is empty") {
 		t.Errorf("empty training set: %v", err)
 	}
 	bad := head(data.Train, 10)
 	bad.Labels[3] = 11
-	if _, err := training.Train(m, bad, val, training.Options{}); err == nil || !strings.Contains(err.Error(), "label 11 of example 3") {
+	if _, err := training.Train(m, bad, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "label 11 of example 3") {
 		t.Errorf("label 11: %v", err)
 	}
 }
