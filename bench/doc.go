@@ -9,7 +9,10 @@
 // runs every workload once at a tiny size so that the code keeps working.
 package bench
 
-import "github.com/advmlgo/advml/pkg/cnn"
+import (
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+)
 
 // TrainingFLOPsPerImage counts the floating-point operations of one training
 // example through the article's CNN: the forward pass (convolution with bias,
@@ -21,8 +24,8 @@ func TrainingFLOPsPerImage(c cnn.Config) float64 {
 	side := float64(c.ConvSide())
 	convMACs := side * side * float64(c.Filters*c.Kernel*c.Kernel)
 	convBias := side * side * float64(c.Filters)
-	denseMACs := float64(c.Features() * cnn.NumClasses)
-	forward := 2*convMACs + convBias + 2*denseMACs + cnn.NumClasses
-	backward := 2*convMACs + convBias + 2*2*denseMACs + cnn.NumClasses
+	denseMACs := float64(c.Features() * mnist.NumClasses)
+	forward := 2*convMACs + convBias + 2*denseMACs + mnist.NumClasses
+	backward := 2*convMACs + convBias + 2*2*denseMACs + mnist.NumClasses
 	return forward + backward
 }

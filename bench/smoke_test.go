@@ -19,7 +19,7 @@ func TestSmoke(t *testing.T) {
 	m := testutil.Trained(t)
 	data := testutil.MNIST(t)
 
-	fresh, err := cnn.New(m.Backend, cnn.Default, 1)
+	fresh, err := cnn.New(m.Backend(), cnn.Default, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,8 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	images, crit := experiment.RandomPairs(data.Test, 3, 1)
-	a := &attack.TargetedAscent{MaxSteps: 5}
+	a := attack.NewTargetedAscent()
+	a.MaxSteps = 5
 	if _, err := a.Step(m, images, crit.Targets); err != nil {
 		t.Fatal(err)
 	}

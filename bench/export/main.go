@@ -44,7 +44,7 @@ func main() {
 	}
 	m := trained.Model
 	weights := map[string][]float32{}
-	for v := range m.Store.Scope("/" + cnn.ScopeName).IterVariables() {
+	for v := range m.Store().Scope("/" + cnn.ScopeName).IterVariables() {
 		value, err := v.Value()
 		if err != nil {
 			log.Fatal(err)
@@ -60,7 +60,7 @@ func main() {
 		weights[layer+"_"+kind] = tensors.MustCopyFlatData[float32](value)
 	}
 	indices, targets := experiment.PairIndices(data.Test, *pairs, 1)
-	a := &attack.TargetedAscent{}
+	a := attack.NewTargetedAscent()
 	steps := make([]int, len(indices))
 	for i, idx := range indices {
 		adv, err := a.Attack(m, data.Test.Image(idx), targets[i])

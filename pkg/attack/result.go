@@ -1,6 +1,45 @@
 package attack
 
-import "math"
+import (
+	"math"
+
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// Result is what an attack returns, in the manner of Foolbox: for each
+// budget of Epsilons, the raw adversarials, their versions clipped into the
+// budget, and whether each clipped image is adversarial, judged by a fresh
+// forward pass of the model.
+type Result struct {
+	Attack    string              // The attack and its settings, e.g. "PGD L∞ (40 steps of 0.01)".
+	Distance  Distance            // The norm its budgets are measured in.
+	Geometry  classifier.Geometry // The images' shape and the classes.
+	Criterion Criterion
+	Originals []float32 // The attacked images, flat.
+	Clean     []float32 // The model's probabilities on Originals, n×classes.
+
+	Epsilons []float64   // The budgets; +Inf when the attack ran unbounded.
+	Raw      [][]float32 // Raw[e]: the attack's images for Epsilons[e] (a minimal attack's one search, the same for every e).
+	Clipped  [][]float32 // Clipped[e]: Raw[e] within Distance ≤ Epsilons[e] of Originals.
+	// Success[e][i] tells whether Clipped[e]'s image i meets the criterion,
+	// by a forward pass independent of the attack.
+	Success [][]bool
+	// Claimed[e][i] is the attack's own verdict on Raw[e]'s image i, from
+	// its last evaluation inside the attack. It should agree with Success;
+	// robustness' sanity checks count where it does not.
+	Claimed       [][]bool
+	Probabilities [][]float32 // Probabilities[e]: the model's output on Clipped[e], n×classes.
+
+	// Steps, when the attack counts them, holds per image the iterations it
+	// ran before it stopped (for the last budget).
+	Steps []int
+	// Queries, for black-box attacks, holds per image the predictions asked
+	// of the model (for the last budget).
+	Queries []int
+	// Trajectories, for TargetedAscent, follow the model's confidence along
+	// each image's attack.
+	Trajectories []Trajectory
+}
 
 // Trajectory follows the model's confidence along an attack, one entry per
 // step; entry 0 is the original image.
@@ -9,61 +48,87 @@ type Trajectory struct {
 	Target []float32 // Probability of the target class.
 }
 
-// Adversarial is the outcome of the attack on one (image, target) pair.
-type Adversarial struct {
-	Original []float32 // The input image, 784 pixels.
-	Image    []float32 // The adversarial image (the raw output of the loop).
+// N is the number of attacked images.
+func (r *Result) N() int { return len(r.Originals) / r.Geometry.Pixels() }
 
-	Source    int  // The model's prediction on the original image.
-	Target    int  // The target class.
-	Succeeded bool // Whether the model predicts Target on Image.
-	Steps     int  // Ascent steps applied to this pair.
-
-	Prediction    int       // The model's prediction on Image.
-	Confidence    float32   // Its probability.
-	Probabilities []float32 // All 10 probabilities on Image.
-
-	L0   int     // Pixels that changed.
-	L2   float64 // Euclidean norm of Image − Original.
-	Linf float64 // Largest absolute pixel change.
-
-	Trajectory Trajectory
-}
-
-// Result is what an attack returns, in the manner of Foolbox: the raw
-// adversarials, and for each L∞ budget of Epsilons the adversarials clipped
-// into that budget with whether each one still succeeds.
-type Result struct {
-	Raw      []Adversarial
-	Epsilons []float64   // The budgets; +Inf means unbounded.
-	Clipped  [][]float32 // Clipped[e] holds every pair's image, flat, clipped to Epsilons[e].
-	Success  [][]bool    // Success[e][i] tells whether Clipped[e]'s image i is adversarial.
-}
-
-// SuccessRate is the fraction of raw adversarials that succeed.
-func (r *Result) SuccessRate() float64 {
-	if len(r.Raw) == 0 {
+// SuccessRate is the fraction of images whose clipped adversarial for
+// Epsilons[e] succeeds.
+func (r *Result) SuccessRate(e int) float64 {
+	if r.N() == 0 {
 		return 0
 	}
 	n := 0
-	for _, a := range r.Raw {
-		if a.Succeeded {
+	for _, s := range r.Success[e] {
+		if s {
 			n++
 		}
 	}
-	return float64(n) / float64(len(r.Raw))
+	return float64(n) / float64(r.N())
 }
 
-// distances fills the L0, L2 and L∞ norms of Image − Original.
-func (a *Adversarial) distances() {
-	a.L0, a.L2, a.Linf = 0, 0, 0
-	for i, v := range a.Image {
-		d := float64(v - a.Original[i])
-		if d != 0 {
-			a.L0++
-		}
-		a.L2 += d * d
-		a.Linf = math.Max(a.Linf, math.Abs(d))
+// Distances returns, per image, the distance d of Clipped[e]'s image from
+// its original.
+func (r *Result) Distances(e int, d Distance) []float64 {
+	g := r.Geometry
+	out := make([]float64, r.N())
+	for i := range out {
+		out[i] = d.Measure(g.Image(r.Originals, i), g.Image(r.Clipped[e], i))
 	}
-	a.L2 = math.Sqrt(a.L2)
+	return out
 }
+
+// Adversarial is the outcome of an attack on one image, for one budget.
+type Adversarial struct {
+	Original []float32 // The input image.
+	Image    []float32 // The adversarial image (clipped into the budget).
+
+	Label            int     // The true class, or -1 when the criterion does not give it.
+	Source           int     // The model's prediction on Original.
+	SourceConfidence float32 // Its probability.
+	Target           int     // The target class of a targeted attack, or -1.
+	Succeeded        bool    // Whether Image meets the criterion.
+	Steps            int     // Iterations the attack ran on this image (0 when not counted).
+
+	Prediction    int       // The model's prediction on Image.
+	Confidence    float32   // Its probability.
+	Probabilities []float32 // All probabilities on Image.
+
+	L0   int     // Values that changed.
+	L1   float64 // Sum of absolute changes.
+	L2   float64 // Euclidean norm of Image − Original.
+	Linf float64 // Largest absolute change.
+
+	Trajectory Trajectory // TargetedAscent only.
+}
+
+// Adversarial returns image i's outcome for Epsilons[e].
+func (r *Result) Adversarial(e, i int) Adversarial {
+	g := r.Geometry
+	k := g.Classes
+	probs := r.Probabilities[e][i*k : (i+1)*k : (i+1)*k]
+	clean := r.Clean[i*k : (i+1)*k : (i+1)*k]
+	a := Adversarial{
+		Original: g.Image(r.Originals, i), Image: g.Image(r.Clipped[e], i),
+		Label: -1, Target: -1, Succeeded: r.Success[e][i],
+		Probabilities: probs, Prediction: classifier.Argmax(probs), Source: classifier.Argmax(clean),
+	}
+	a.Confidence, a.SourceConfidence = probs[a.Prediction], clean[a.Source]
+	if labels := r.Criterion.TrueLabels(); labels != nil {
+		a.Label = labels[i]
+	}
+	if r.Criterion.Targeted() {
+		a.Target = r.Criterion.Classes()[i]
+	}
+	if r.Steps != nil {
+		a.Steps = r.Steps[i]
+	}
+	if r.Trajectories != nil {
+		a.Trajectory = r.Trajectories[i]
+	}
+	a.L0 = int(L0.Measure(a.Original, a.Image))
+	a.L1, a.L2, a.Linf = L1.Measure(a.Original, a.Image), L2.Measure(a.Original, a.Image), Linf.Measure(a.Original, a.Image)
+	return a
+}
+
+// unbounded is the budget of a minimal attack run without epsilons.
+var unbounded = []float64{math.Inf(1)}

@@ -31,7 +31,7 @@ func (m *Model) Save(dir string) error {
 		return fmt.Errorf("cnn.Save: %w", err)
 	}
 	defer os.RemoveAll(tmp) // Gone once renamed; cleans up after a failure.
-	h, err := checkpoint.Build(m.Store).Dir(tmp).Keep(1).Done()
+	h, err := checkpoint.Build(m.Store()).Dir(tmp).Keep(1).Done()
 	if err == nil {
 		err = h.Save()
 	}
@@ -81,7 +81,10 @@ func Load(backend compute.Backend, dir string) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cnn.Load: checkpoint in %s: %w", dir, err)
 	}
-	m := &Model{Config: cfg, Backend: backend, Store: store}
+	m, err := newModel(backend, cfg, store)
+	if err != nil {
+		return nil, fmt.Errorf("cnn.Load: %w", err)
+	}
 	if got, want := m.NumParams(), cfg.NumParams(); got != want {
 		return nil, fmt.Errorf("cnn.Load: checkpoint in %s holds %d weights, but its config %s needs %d", dir, got, cfg, want)
 	}

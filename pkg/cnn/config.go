@@ -2,13 +2,8 @@ package cnn
 
 import (
 	"fmt"
-)
 
-// Image geometry and number of classes of MNIST.
-const (
-	Rows       = 28
-	Cols       = 28
-	NumClasses = 10
+	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 // Config sizes the article's CNN.
@@ -28,7 +23,7 @@ type Config struct {
 var Default = Config{Filters: 30, Kernel: 5, Pool: 4}
 
 // ConvSide is the side of the convolution's output (valid padding).
-func (c Config) ConvSide() int { return Rows - c.Kernel + 1 }
+func (c Config) ConvSide() int { return mnist.Rows - c.Kernel + 1 }
 
 // PoolSide is the side of the max-pool's output (incomplete windows are dropped).
 func (c Config) PoolSide() int { return c.ConvSide() / c.Pool }
@@ -40,7 +35,7 @@ func (c Config) Features() int { return c.PoolSide() * c.PoolSide() * c.Filters 
 // dense weights and biases.
 func (c Config) NumParams() int {
 	conv := c.Kernel*c.Kernel*c.Filters + c.Filters
-	dense := c.Features()*NumClasses + NumClasses
+	dense := c.Features()*mnist.NumClasses + mnist.NumClasses
 	return conv + dense
 }
 
@@ -49,8 +44,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Filters < 1:
 		return fmt.Errorf("cnn: Filters must be at least 1, got %d", c.Filters)
-	case c.Kernel < 1 || c.Kernel > Rows:
-		return fmt.Errorf("cnn: Kernel must be between 1 and %d, got %d", Rows, c.Kernel)
+	case c.Kernel < 1 || c.Kernel > mnist.Rows:
+		return fmt.Errorf("cnn: Kernel must be between 1 and %d, got %d", mnist.Rows, c.Kernel)
 	case c.Pool < 1 || c.Pool > c.ConvSide():
 		return fmt.Errorf("cnn: Pool must be between 1 and %d (the convolution's output side) for Kernel %d, got %d",
 			c.ConvSide(), c.Kernel, c.Pool)
@@ -60,5 +55,5 @@ func (c Config) Validate() error {
 
 // String describes the configuration, e.g. "conv 16@3x3, maxpool 3x3, dense 10".
 func (c Config) String() string {
-	return fmt.Sprintf("conv %d@%dx%d, maxpool %dx%d, dense %d", c.Filters, c.Kernel, c.Kernel, c.Pool, c.Pool, NumClasses)
+	return fmt.Sprintf("conv %d@%dx%d, maxpool %dx%d, dense %d", c.Filters, c.Kernel, c.Kernel, c.Pool, c.Pool, mnist.NumClasses)
 }

@@ -4,6 +4,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 // ScopeName is the scope, under the store's root, that holds the weights.
@@ -21,7 +23,7 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 		Channels(cfg.Filters).KernelSize(cfg.Kernel).NoPadding().Done()
 	x = MaxPooling2D(x, cfg.Pool)
 	x = Reshape(x, batch, -1) // Flatten, in the same (row, column, channel) order as Keras.
-	return layers.Dense(scope.In("dense"), x, true, NumClasses)
+	return layers.Dense(scope.In("dense"), x, true, mnist.NumClasses)
 }
 
 // Probabilities is the softmax of Logits: the model's output as the article

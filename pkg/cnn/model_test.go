@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
 )
 
@@ -71,7 +72,7 @@ func TestPredict(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range classes {
-		if confidences[i] != probs[i][classes[i]] || cnn.Argmax(probs[i]) != classes[i] {
+		if confidences[i] != probs[i][classes[i]] || classifier.Argmax(probs[i]) != classes[i] {
 			t.Errorf("image %d: Classify (%d, %g) disagrees with Predict %v", i, classes[i], confidences[i], probs[i])
 		}
 	}
@@ -96,7 +97,7 @@ func TestEvaluateAgreesWithPredict(t *testing.T) {
 	var wantLoss, correct float64
 	for i, p := range probs {
 		wantLoss -= math.Log(float64(p[labels[i]]))
-		if cnn.Argmax(p) == labels[i] {
+		if classifier.Argmax(p) == labels[i] {
 			correct++
 		}
 	}
@@ -156,7 +157,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if !cnn.Exists(dir) {
 		t.Fatalf("no checkpoint in %s after Save", dir)
 	}
-	loaded, err := cnn.Load(m.Backend, dir)
+	loaded, err := cnn.Load(m.Backend(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package cnn
 import (
 	"fmt"
 	"strings"
+
+	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 // Layer describes one layer of the network for Summary.
@@ -18,7 +20,7 @@ func (m *Model) Layers() []Layer {
 	c := m.Config
 	count := func(scope string) int {
 		total := 0
-		for v := range m.Store.Scope("/" + ScopeName + "/" + scope).IterVariables() {
+		for v := range m.Store().Scope("/" + ScopeName + "/" + scope).IterVariables() {
 			if v.Trainable {
 				total += v.Shape().Size()
 			}
@@ -29,7 +31,7 @@ func (m *Model) Layers() []Layer {
 		{"conv2d", "Conv2D", []int{c.ConvSide(), c.ConvSide(), c.Filters}, count("conv2d")},
 		{"max_pooling2d", "MaxPooling2D", []int{c.PoolSide(), c.PoolSide(), c.Filters}, 0},
 		{"flatten", "Flatten", []int{c.Features()}, 0},
-		{"dense", "Dense", []int{NumClasses}, count("dense")},
+		{"dense", "Dense", []int{mnist.NumClasses}, count("dense")},
 	}
 }
 

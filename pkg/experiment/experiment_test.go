@@ -2,12 +2,14 @@ package experiment_test
 
 import (
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/experiment"
 	"github.com/advmlgo/advml/pkg/training"
 )
@@ -63,13 +65,21 @@ func TestMedianAndSummarize(t *testing.T) {
 			t.Errorf("Median(%v) = %g, want %g", tc.in, got, tc.want)
 		}
 	}
-	res := &attack.Result{Raw: []attack.Adversarial{
-		{Succeeded: true, Steps: 10, L2: 1, Linf: 0.1, Confidence: 0.4},
-		{Succeeded: false, Steps: 1000, L2: 3, Linf: 0.5, Confidence: 0.9},
-		{Succeeded: true, Steps: 20, L2: 2, Linf: 0.2, Confidence: 0.6},
-	}}
+	// Three images of two values, two classes: perturbations (0.3, 0.4),
+	// (0.6, 0.8) and (0, 0.2), so L2 0.5, 1, 0.2 and L∞ 0.4, 0.8, 0.2.
+	res := &attack.Result{
+		Geometry:      classifier.Geometry{Rows: 1, Cols: 2, Channels: 1, Classes: 2},
+		Criterion:     attack.Misclassification{Labels: []int{0, 0, 0}},
+		Originals:     []float32{0, 0, 0, 0, 0, 0},
+		Clean:         []float32{1, 0, 1, 0, 1, 0},
+		Epsilons:      []float64{math.Inf(1)},
+		Clipped:       [][]float32{{0.3, 0.4, 0.6, 0.8, 0, 0.2}},
+		Success:       [][]bool{{true, false, true}},
+		Probabilities: [][]float32{{0.4, 0.6, 0.9, 0.1, 0.3, 0.7}},
+		Steps:         []int{10, 1000, 20},
+	}
 	s := experiment.Summarize(res)
-	if s.N != 3 || s.SuccessRate != 2.0/3 || s.MedianSteps != 20 || s.MedianL2 != 2 || s.MedianLinf != 0.2 || s.MedianConfidence != 0.6 {
+	if s.N != 3 || s.SuccessRate != 2.0/3 || s.MedianSteps != 20 || s.MedianL2 != 0.5 || s.MedianLinf != 0.4 || s.MedianConfidence != 0.7 {
 		t.Errorf("Summarize = %+v", s)
 	}
 }
@@ -78,7 +88,7 @@ func TestWriteFigures(t *testing.T) {
 	m := testutil.Trained(t)
 	test := testutil.MNIST(t).Test
 	images, crit := experiment.RandomPairs(test, 3, 1)
-	res, err := (&attack.TargetedAscent{}).Run(m, images, crit)
+	res, err := attack.NewTargetedAscent().Run(m, images, crit)
 	if err != nil {
 		t.Fatal(err)
 	}

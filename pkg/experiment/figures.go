@@ -25,12 +25,13 @@ func SampleGrid(split *mnist.Split, n, cols int) (image.Image, error) {
 	return plots.Grid(cols, panels...), nil
 }
 
-// Gallery draws up to n adversarials of res, one row each: original,
-// adversarial and perturbation.
+// Gallery draws up to n adversarials of res (its first budget), one row
+// each: original, adversarial and perturbation.
 func Gallery(res *attack.Result, n int) (image.Image, error) {
 	var rows []image.Image
-	for i := range min(n, len(res.Raw)) {
-		row, err := plots.Adversarial(&res.Raw[i])
+	for i := range min(n, res.N()) {
+		adv := res.Adversarial(0, i)
+		row, err := plots.Adversarial(&adv)
 		if err != nil {
 			return nil, err
 		}
@@ -52,8 +53,9 @@ func WriteFigures(dir string, test *mnist.Split, h *training.History, res *attac
 	if h != nil && len(h.Epochs) > 0 {
 		figures = append(figures, figure{"training_curves.png", func() (image.Image, error) { return plots.TrainingCurves(h) }})
 	}
-	if len(res.Raw) > 0 {
-		first := &res.Raw[0]
+	if res.N() > 0 {
+		adv := res.Adversarial(0, 0)
+		first := &adv
 		figures = append(figures,
 			figure{"attack_example.png", func() (image.Image, error) { return plots.Adversarial(first) }},
 			figure{"trajectory.png", func() (image.Image, error) { return plots.Trajectory(first) }},

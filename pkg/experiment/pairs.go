@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/advmlgo/advml/pkg/attack"
-	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
@@ -14,7 +13,7 @@ import (
 // (n×784), and the attack's criterion with the labels filled in.
 func RandomPairs(split *mnist.Split, n int, seed int64) ([]float32, attack.TargetedMisclassification) {
 	indices, targets := PairIndices(split, n, seed)
-	images := make([]float32, 0, len(indices)*cnn.Rows*cnn.Cols)
+	images := make([]float32, 0, len(indices)*mnist.Rows*mnist.Cols)
 	crit := attack.TargetedMisclassification{Targets: targets, Labels: make([]int, len(indices))}
 	for i, idx := range indices {
 		images = append(images, split.Image(idx)...)
@@ -31,7 +30,7 @@ func PairIndices(split *mnist.Split, n int, seed int64) (indices, targets []int)
 	indices = rng.Perm(split.Len())[:n]
 	targets = make([]int, n)
 	for i, idx := range indices {
-		target := rng.IntN(cnn.NumClasses - 1)
+		target := rng.IntN(mnist.NumClasses - 1)
 		if target >= split.Labels[idx] {
 			target++
 		}

@@ -17,16 +17,18 @@ type Stats struct {
 	MedianConfidence float64 `json:"median_confidence"` // In the final prediction.
 }
 
-// Summarize computes Stats of an attack's raw adversarials.
+// Summarize computes Stats of an attack's adversarials for its first budget
+// (the unbounded one of a minimal attack run without budgets).
 func Summarize(res *attack.Result) Stats {
-	n := len(res.Raw)
+	n := res.N()
 	steps, linf, l2, conf := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-	for i, a := range res.Raw {
+	for i := range n {
+		a := res.Adversarial(0, i)
 		steps[i], linf[i], l2[i], conf[i] = float64(a.Steps), a.Linf, a.L2, float64(a.Confidence)
 	}
 	return Stats{
 		N:                n,
-		SuccessRate:      res.SuccessRate(),
+		SuccessRate:      res.SuccessRate(0),
 		MedianSteps:      Median(steps),
 		MedianLinf:       round4(Median(linf)),
 		MedianL2:         round4(Median(l2)),

@@ -8,7 +8,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/classifier"
 )
 
 // Output selects which outputs of the model are differentiated.
@@ -32,51 +32,58 @@ func (o Output) String() string {
 	return fmt.Sprintf("Output(%d)", int(o))
 }
 
-// BatchJacobian builds the batch Jacobian of the model's outputs with respect to
-// images [batch, 28, 28, 1]: a node shaped [batch, 10, 28, 28, 1]. Examples
-// of a batch do not interact in the model, so the gradient of an output
-// summed over the batch is, per example, that example's own gradient.
-func BatchJacobian(scope *model.Scope, cfg cnn.Config, images *Node, of Output) *Node {
-	outputs := cnn.Logits(scope, cfg, images)
+// BatchJacobian builds the batch Jacobian of m's outputs with respect to
+// images [batch, rows, cols, channels]: a node shaped [batch, classes, rows,
+// cols, channels]. Examples of a batch do not interact in the model, so the
+// gradient of an output summed over the batch is, per example, that
+// example's own gradient.
+func BatchJacobian(scope *model.Scope, m classifier.Differentiable, images *Node, of Output) *Node {
+	outputs := m.Logits(scope, images)
 	if of == Probabilities {
 		outputs = Softmax(outputs, -1)
 	}
-	rows := make([]*Node, cnn.NumClasses)
-	for k := range cnn.NumClasses {
+	classes := m.Geometry().Classes
+	rows := make([]*Node, classes)
+	for k := range classes {
 		rows[k] = Gradient(ReduceAllSum(Slice(outputs, AxisRange(), AxisElem(k))), images)[0]
 	}
 	return Stack(rows, 1)
 }
 
 // Jacobian holds the batch Jacobian of n images, flat in row-major order of
-// the shape [n, 10, 28, 28, 1].
+// the shape [n, classes, rows, cols, channels].
 type Jacobian struct {
-	Values []float32
-	N      int    // Number of images.
-	Of     Output // What was differentiated.
+	Values   []float32
+	N        int                 // Number of images.
+	Of       Output              // What was differentiated.
+	Geometry classifier.Geometry // The model's images and classes.
 }
 
-// Shape returns the shape [n, 10, 28, 28, 1], as batch_jacobian's.
-func (j *Jacobian) Shape() []int { return []int{j.N, cnn.NumClasses, cnn.Rows, cnn.Cols, 1} }
+// Shape returns the shape [n, classes, rows, cols, channels], as
+// batch_jacobian's.
+func (j *Jacobian) Shape() []int {
+	g := j.Geometry
+	return []int{j.N, g.Classes, g.Rows, g.Cols, g.Channels}
+}
 
-// Slice returns the 784 derivatives of output class for image i, row-major
-// (a view into Values).
+// Slice returns the derivatives of output class for image i, one per input
+// value, row-major (a view into Values).
 func (j *Jacobian) Slice(i, class int) []float32 {
-	const pixels = cnn.Rows * cnn.Cols
-	start := (i*cnn.NumClasses + class) * pixels
+	pixels := j.Geometry.Pixels()
+	start := (i*j.Geometry.Classes + class) * pixels
 	return j.Values[start : start+pixels : start+pixels]
 }
 
 // Targets returns, for each image i, the slice of class targets[i], flat
-// (n×784): the gradients the targeted attack follows.
+// (n×pixels): the gradients the targeted attack follows.
 func (j *Jacobian) Targets(targets []int) ([]float32, error) {
 	if len(targets) != j.N {
-		return nil, fmt.Errorf("jacobian: %d targets for %d images", len(targets), j.N)
+		return nil, fmt.Errorf("jacobian: %d targets for %d images: give one per image", len(targets), j.N)
 	}
-	out := make([]float32, 0, j.N*cnn.Rows*cnn.Cols)
+	out := make([]float32, 0, j.N*j.Geometry.Pixels())
 	for i, t := range targets {
-		if t < 0 || t >= cnn.NumClasses {
-			return nil, fmt.Errorf("jacobian: target class %d (image %d) is outside 0..9", t, i)
+		if t < 0 || t >= j.Geometry.Classes {
+			return nil, fmt.Errorf("jacobian: target class %d (image %d) is outside 0..%d", t, i, j.Geometry.Classes-1)
 		}
 		out = append(out, j.Slice(i, t)...)
 	}
@@ -86,7 +93,7 @@ func (j *Jacobian) Targets(targets []int) ([]float32, error) {
 // Computer computes Jacobians of one model, compiling its graph once per
 // batch size.
 type Computer struct {
-	m    *cnn.Model
+	m    classifier.Differentiable
 	of   Output
 	once sync.Once
 	exec *model.Exec
@@ -94,25 +101,26 @@ type Computer struct {
 }
 
 // New returns a Computer of the Jacobian of m's outputs selected by of.
-func New(m *cnn.Model, of Output) *Computer {
+func New(m classifier.Differentiable, of Output) *Computer {
 	return &Computer{m: m, of: of}
 }
 
-// Compute returns the Jacobian for images given flat (n×784, row-major).
+// Compute returns the Jacobian for images given flat (n×pixels, row-major).
 func (c *Computer) Compute(images []float32) (*Jacobian, error) {
-	n, err := cnn.CountImages(images)
+	g := c.m.Geometry()
+	n, err := g.Count(images)
 	if err != nil {
 		return nil, fmt.Errorf("jacobian: %w", err)
 	}
 	c.once.Do(func() {
-		c.exec, c.err = model.NewExec(c.m.Backend, c.m.Store, func(scope *model.Scope, x *Node) *Node {
-			return BatchJacobian(scope, c.m.Config, x, c.of)
+		c.exec, c.err = model.NewExec(c.m.Backend(), c.m.Store(), func(scope *model.Scope, x *Node) *Node {
+			return BatchJacobian(scope, c.m, x, c.of)
 		})
 	})
 	if c.err != nil {
 		return nil, fmt.Errorf("jacobian: %w", c.err)
 	}
-	x := tensors.FromFlatDataAndDimensions(images, n, cnn.Rows, cnn.Cols, 1)
+	x := tensors.FromFlatDataAndDimensions(images, g.Dims(n)...)
 	defer x.MustFinalizeAll()
 	out, err := c.exec.Call(x)
 	if err != nil {
@@ -123,10 +131,10 @@ func (c *Computer) Compute(images []float32) (*Jacobian, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jacobian: reading the result: %w", err)
 	}
-	return &Jacobian{Values: values, N: n, Of: c.of}, nil
+	return &Jacobian{Values: values, N: n, Of: c.of, Geometry: g}, nil
 }
 
 // Compute is New(m, of).Compute(images), for a single use.
-func Compute(m *cnn.Model, images []float32, of Output) (*Jacobian, error) {
+func Compute(m classifier.Differentiable, images []float32, of Output) (*Jacobian, error) {
 	return New(m, of).Compute(images)
 }

@@ -11,8 +11,10 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/jacobian"
+	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 func TestShapeAndSlices(t *testing.T) {
@@ -111,8 +113,12 @@ func TestAgainstFiniteDifferences(t *testing.T) {
 	forward := model.MustNewExec(b, store, func(scope *model.Scope, x *Node) *Node {
 		return cnn.Probabilities(scope, cfg, x)
 	})
+	m, err := classifier.New(b, store, mnist.Geometry, func(scope *model.Scope, x *Node) *Node { return cnn.Logits(scope, cfg, x) })
+	if err != nil {
+		t.Fatal(err)
+	}
 	jac := model.MustNewExec(b, store, func(scope *model.Scope, x *Node) *Node {
-		return jacobian.BatchJacobian(scope, cfg, x, jacobian.Probabilities)
+		return jacobian.BatchJacobian(scope, m, x, jacobian.Probabilities)
 	})
 
 	rng := rand.New(rand.NewPCG(5, 6))

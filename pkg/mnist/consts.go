@@ -1,5 +1,11 @@
 package mnist
 
+import "github.com/advmlgo/advml/pkg/classifier"
+
+// Geometry is MNIST's image geometry and classes, as models and attacks
+// take them: 28×28 grey pixels in [0, 1], 10 classes.
+var Geometry = classifier.Geometry{Rows: Rows, Cols: Cols, Channels: 1, Classes: NumClasses}
+
 // Image geometry and classes of MNIST.
 const (
 	// Rows is the height of an image in pixels.

@@ -27,7 +27,7 @@ func Perturbation(adv *attack.Adversarial) (image.Image, error) {
 // the adversarial one, each captioned with the model's prediction and
 // confidence, and the perturbation between them.
 func Adversarial(adv *attack.Adversarial) (image.Image, error) {
-	original, err := Digit(adv.Original, Caption(adv.Source, adv.Trajectory.Source[0]))
+	original, err := Digit(adv.Original, Caption(adv.Source, adv.SourceConfidence))
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func NewSession(m *cnn.Model, trainSet *mnist.Split, opts Options) (*Session, er
 			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits(labels, logits))
 		}, nil)
 	meanAcc := metric.NewSparseCategoricalAccuracy("Accuracy", "acc")
-	trainer := train.NewTrainer(m.Backend, m.Store,
+	trainer := train.NewTrainer(m.Backend(), m.Store(),
 		func(scope *model.Scope, images *Node) *Node { return m.Logits(scope, images) },
 		loss.SparseCategoricalCrossEntropyLogits,
 		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
@@ -166,8 +166,8 @@ func newDataset(m *cnn.Model, s *mnist.Split, opts Options) (*dataset.InMemoryDa
 	for i, l := range s.Labels {
 		labels[i] = int32(l)
 	}
-	images := tensors.FromFlatDataAndDimensions(s.Images, n, cnn.Rows, cnn.Cols, 1)
-	ds, err := dataset.InMemoryFromData(m.Backend, "train",
+	images := tensors.FromFlatDataAndDimensions(s.Images, n, mnist.Rows, mnist.Cols, 1)
+	ds, err := dataset.InMemoryFromData(m.Backend(), "train",
 		[]any{images}, []any{tensors.FromFlatDataAndDimensions(labels, n, 1)})
 	if err != nil {
 		return nil, fmt.Errorf("training: building the training dataset: %w", err)
@@ -179,12 +179,12 @@ func checkSplit(what string, s *mnist.Split) error {
 	if s == nil || s.Len() == 0 {
 		return fmt.Errorf("training: the %s set is empty", what)
 	}
-	if len(s.Images) != s.Len()*cnn.Rows*cnn.Cols {
+	if len(s.Images) != s.Len()*mnist.Rows*mnist.Cols {
 		return fmt.Errorf("training: the %s set has %d labels but %d pixel values (want %d×784)",
 			what, s.Len(), len(s.Images), s.Len())
 	}
 	for i, l := range s.Labels {
-		if l < 0 || l >= cnn.NumClasses {
+		if l < 0 || l >= mnist.NumClasses {
 			return fmt.Errorf("training: label %d of example %d of the %s set is outside 0..9", l, i, what)
 		}
 	}

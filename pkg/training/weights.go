@@ -15,7 +15,7 @@ type weights map[*model.Variable]*tensors.Tensor
 
 func snapshot(m *cnn.Model) (weights, error) {
 	w := weights{}
-	for v := range m.Store.Scope("/" + cnn.ScopeName).IterVariables() {
+	for v := range m.Store().Scope("/" + cnn.ScopeName).IterVariables() {
 		value, err := v.Value()
 		if err == nil {
 			w[v], err = value.Clone()

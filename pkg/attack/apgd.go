@@ -1,0 +1,336 @@
+package attack
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// Loss is what APGD ascends.
+type Loss int
+
+const (
+	// CrossEntropy: the label's cross-entropy (untargeted), or minus the
+	// target's (targeted).
+	CrossEntropy Loss = iota
+	// DLR is the difference of logits ratio of Croce and Hein (2020),
+	// −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3), untargeted: invariant to
+	// shifts and scalings of the logits.
+	DLR
+	// TargetedDLR is its targeted form, −(z_y − z_t) / (z_π1 − (z_π3+z_π4)/2),
+	// for a target t (π sorts the logits, largest first).
+	TargetedDLR
+)
+
+// String returns "CE", "DLR" or "DLR-T".
+func (l Loss) String() string {
+	switch l {
+	case CrossEntropy:
+		return "CE"
+	case DLR:
+		return "DLR"
+	case TargetedDLR:
+		return "DLR-T"
+	}
+	return fmt.Sprintf("Loss(%d)", int(l))
+}
+
+// APGD is the auto-PGD of Croce and Hein (2020), the core of AutoAttack:
+// PGD with momentum (α = 0.75) whose step size, starting at 2ε, halves at
+// checkpoints where the loss has not risen often enough (in at most Rho of
+// the steps since the last checkpoint) or where neither the step size nor
+// the best loss changed; the iterate then restarts from the best point. The
+// checkpoints follow AutoAttack's schedule: the first after 22% of the
+// steps, then ever shorter intervals, never under 6%.
+//
+// With TargetedDLR and an untargeted criterion (AutoAttack's APGD-T), the
+// attack runs once per target, the NumTargets most likely wrong classes in
+// turn, on the images not yet fooled; success is any misclassification.
+// Each image stops at its first adversarial iterate.
+type APGD struct {
+	Distance   Distance // Linf or L2.
+	Loss       Loss
+	Steps      int
+	Restarts   int     // Runs per image (per target), each from a new random start; at least 1.
+	NumTargets int     // TargetedDLR with Misclassification only: the targets tried.
+	Rho        float64 // The share of rising steps below which the step size halves, in (0, 1].
+	Seed       int64
+}
+
+// NewAPGD returns APGD in d (L∞ or L2) on loss with AutoAttack's standard
+// settings: 100 steps, one run, 9 targets for TargetedDLR, ρ = 0.75.
+func NewAPGD(d Distance, loss Loss) *APGD {
+	return &APGD{Distance: d, Loss: loss, Steps: 100, Restarts: 1, NumTargets: 9, Rho: 0.75}
+}
+
+// Run attacks images within each budget of epsilons (at least one).
+func (a *APGD) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
+	return runFixed(a, m, images, crit, epsilons)
+}
+
+// Norm is the distance of the budget.
+func (a *APGD) Norm() Distance { return a.Distance }
+
+// String names the attack and its settings, e.g. "APGD-CE L∞ (100 steps)".
+func (a *APGD) String() string {
+	s := fmt.Sprintf("APGD-%v %v (%d steps", a.Loss, a.Distance, a.Steps)
+	if a.Loss == TargetedDLR {
+		s += fmt.Sprintf(", %d targets", a.NumTargets)
+	}
+	if a.Restarts > 1 {
+		s += fmt.Sprintf(", %d restarts", a.Restarts)
+	}
+	return s + ")"
+}
+
+type apgdKey struct {
+	norm     Distance
+	loss     Loss
+	targeted bool // The criterion's.
+}
+
+func (a *APGD) validate(c *call) error {
+	switch {
+	case a.Distance != Linf && a.Distance != L2:
+		return fmt.Errorf("attack: APGD: norm %v is not supported: use attack.Linf or attack.L2", a.Distance)
+	case a.Loss < CrossEntropy || a.Loss > TargetedDLR:
+		return fmt.Errorf("attack: APGD: unknown loss %v: use attack.CrossEntropy, DLR or TargetedDLR", a.Loss)
+	case a.Steps < 1:
+		return fmt.Errorf("attack: APGD: Steps is %d: take at least 1 step", a.Steps)
+	case a.Restarts < 1:
+		return fmt.Errorf("attack: APGD: Restarts is %d: run at least 1", a.Restarts)
+	case !(a.Rho > 0 && a.Rho <= 1):
+		return fmt.Errorf("attack: APGD: Rho is %g: use a share in (0, 1]", a.Rho)
+	case a.Loss == DLR && c.crit.Targeted():
+		return fmt.Errorf("attack: APGD: the DLR loss is untargeted: use attack.TargetedDLR with a TargetedMisclassification")
+	case a.Loss == TargetedDLR && c.crit.Targeted() && c.crit.TrueLabels() == nil:
+		return fmt.Errorf("attack: APGD: the targeted DLR loss needs the true labels: set TargetedMisclassification.Labels")
+	case a.Loss == TargetedDLR && !c.crit.Targeted() && (a.NumTargets < 1 || a.NumTargets > c.g.Classes-1):
+		return fmt.Errorf("attack: APGD: NumTargets is %d: use 1 to %d (the classes other than the prediction)", a.NumTargets, c.g.Classes-1)
+	case a.Loss == DLR && c.g.Classes < 3, a.Loss == TargetedDLR && c.g.Classes < 4:
+		return fmt.Errorf("attack: APGD: the %v loss needs at least %d classes; the model has %d", a.Loss, 3+int(a.Loss-DLR), c.g.Classes)
+	}
+	return nil
+}
+
+func (a *APGD) budgeted(c *call, budgets []float64) (outcome, error) {
+	if err := a.validate(c); err != nil {
+		return outcome{}, err
+	}
+	m, err := c.differentiable("APGD")
+	if err != nil {
+		return outcome{}, err
+	}
+	key := apgdKey{a.Distance, a.Loss, c.crit.Targeted()}
+	exec, err := stepExec(m, key, len(apgdState), 5, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+		return apgdStep(scope, m, key, state, fixed, scalars)
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	// The loss's classes: the label (or target) for CE and DLR; for the
+	// targeted DLR the true label and a target.
+	lossLabels, lossTargets := c.classes, c.classes
+	var targetRuns [][]int32 // Targeted DLR with an untargeted criterion: one target set per run.
+	switch {
+	case a.Loss == TargetedDLR && c.crit.Targeted():
+		lossLabels = int32s(c.crit.TrueLabels())
+	case a.Loss == TargetedDLR:
+		if targetRuns, err = likeliestWrongClasses(c, a.NumTargets); err != nil {
+			return outcome{}, err
+		}
+	}
+	if targetRuns == nil {
+		targetRuns = [][]int32{lossTargets}
+	}
+	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
+	rng := newRand(a.Seed)
+	out := outcome{images: append([]float32(nil), c.images...), claimed: make([]bool, c.n), steps: make([]int, c.n)}
+	schedule := apgdCheckpoints(a.Steps)
+	var active []int // All images at first; then those not fooled yet.
+	for _, targets := range targetRuns {
+		fixed := []column{newValues(c.images, dims...), newValues(c.classes), newValues(lossLabels), newValues(targets), newValues(float32s(budgets))}
+		for range a.Restarts {
+			x := newValues(randomStart(c, budgets, a.Distance, rng), dims...)
+			state := a.initialState(c, x, budgets, dims)
+			l := &loop{
+				exec: exec, state: state, fixed: fixed, steps: a.Steps,
+				scalars: func(step int) []*tensors.Tensor {
+					window := schedule[step]
+					return []*tensors.Tensor{tensors.FromScalar(step == 0), tensors.FromScalar(window > 0),
+						tensors.FromScalar(float32(a.Rho * float64(window)))}
+				},
+			}
+			done, steps, err := l.run(c.n, active)
+			if err != nil {
+				return outcome{}, err
+			}
+			active = active[:0]
+			for i := range c.n {
+				if out.claimed[i] {
+					continue
+				}
+				copy(c.g.Image(out.images, i), c.g.Image(x.data, i))
+				out.claimed[i], out.steps[i] = done[i], out.steps[i]+steps[i]
+				if !done[i] {
+					active = append(active, i)
+				}
+			}
+			if len(active) == 0 {
+				return out, nil
+			}
+		}
+	}
+	return out, nil
+}
+
+// apgdState names APGD's state columns, in order.
+var apgdState = []string{"x", "previous x", "best x", "gradient at best x", "best loss", "previous loss",
+	"rises", "step size", "best loss at last checkpoint", "halved at last checkpoint"}
+
+func (a *APGD) initialState(c *call, x *values[float32], budgets []float64, dims []int) []column {
+	n, p := c.n, c.g.Pixels()
+	filled := func(v float32) *values[float32] {
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = v
+		}
+		return newValues(out)
+	}
+	steps := make([]float32, n)
+	for i, eps := range budgets {
+		steps[i] = float32(2 * eps)
+	}
+	halved := make([]bool, n)
+	for i := range halved {
+		halved[i] = true // So that the first checkpoint judges by the rises alone, as AutoAttack does.
+	}
+	return []column{
+		x, newValues(append([]float32(nil), x.data...), dims...), newValues(append([]float32(nil), x.data...), dims...),
+		newValues(make([]float32, n*p), dims...), filled(float32(math.Inf(-1))), filled(float32(math.Inf(1))),
+		filled(0), newValues(steps), filled(float32(math.Inf(-1))), newValues(halved),
+	}
+}
+
+// apgdCheckpoints returns, per call of the loop (steps+1 calls), the length
+// of the window that ends at that call when it is a checkpoint, or 0.
+// Call i ≥ 1 evaluates the iterate after i steps, as AutoAttack's
+// iteration i−1 does before its checkpoint test.
+func apgdCheckpoints(steps int) []int {
+	schedule := make([]int, steps+1)
+	window := max(int(0.22*float64(steps)), 1)
+	shrink, shortest := max(int(0.03*float64(steps)), 1), max(int(0.06*float64(steps)), 1)
+	count := 0
+	for i := 1; i <= steps; i++ {
+		if count++; count == window {
+			schedule[i] = window
+			window, count = max(window-shrink, shortest), 0
+		}
+	}
+	return schedule
+}
+
+// likeliestWrongClasses returns, for run r = 0..k-1, each image's (r+2)-th
+// most likely class on the original image (AutoAttack's APGD-T targets).
+func likeliestWrongClasses(c *call, k int) ([][]int32, error) {
+	clean, err := c.cleanProbabilities()
+	if err != nil {
+		return nil, err
+	}
+	runs := make([][]int32, k)
+	for r := range runs {
+		runs[r] = make([]int32, c.n)
+	}
+	order := make([]int, c.g.Classes)
+	for i := range c.n {
+		probs := clean[i*c.g.Classes : (i+1)*c.g.Classes]
+		for j := range order {
+			order[j] = j
+		}
+		slices.SortStableFunc(order, func(x, y int) int { return -cmpFloat(float64(probs[x]), float64(probs[y])) })
+		for r := range runs {
+			runs[r][i] = int32(order[r+1])
+		}
+	}
+	return runs, nil
+}
+
+func int32s(xs []int) []int32 {
+	out := make([]int32, len(xs))
+	for i, x := range xs {
+		out[i] = int32(x)
+	}
+	return out
+}
+
+// apgdLoss is the loss APGD ascends, per image.
+func apgdLoss(logits, labels, targets *Node, loss Loss, targeted bool) *Node {
+	switch loss {
+	case DLR, TargetedDLR:
+		// The r-th largest logit, [B], differentiable: sorting picks the
+		// classes, the gradient flows through their logits.
+		_, order := TopK(StopGradient(logits), 4, -1)
+		rank := func(r int) *Node { return logitOf(logits, Reshape(Slice(order, AxisRange(), AxisElem(r)), -1)) }
+		first, third := rank(0), rank(2)
+		if loss == DLR {
+			return Neg(Div(Sub(logitOf(logits, labels), largestOther(logits, labels)), AddScalar(Sub(first, third), 1e-12)))
+		}
+		return Neg(Div(Sub(logitOf(logits, labels), logitOf(logits, targets)), AddScalar(Sub(first, MulScalar(Add(third, rank(3)), 0.5)), 1e-12)))
+	}
+	ce := crossEntropy(logits, labels)
+	if targeted {
+		return Neg(ce)
+	}
+	return ce
+}
+
+// apgdStep evaluates the current iterate (loss, gradient, success, best
+// point, checkpoint) and takes one step. state: see apgdState. fixed: the
+// originals, the criterion's classes, the loss's labels and targets, the
+// budgets. scalars: the last-call flag, whether this is the first call,
+// whether it is a checkpoint, and ρ times the checkpoint's window.
+func apgdStep(scope *model.Scope, m classifier.Differentiable, key apgdKey, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	x, previous, best, bestGradient, bestLoss, previousLoss := state[0], state[1], state[2], state[3], state[4], state[5]
+	rises, stepSize, lastCheckLoss, halvedAtLastCheck := state[6], state[7], state[8], state[9]
+	x0, classes, lossLabels, lossTargets, eps := fixed[0], fixed[1], fixed[2], fixed[3], fixed[4]
+	first, checkpoint, minRises := scalars[1], scalars[2], scalars[3]
+
+	logits := m.Logits(scope, x)
+	done := isAdversarial(logits, classes, key.targeted)
+	loss := apgdLoss(logits, lossLabels, lossTargets, key.loss, key.targeted)
+	g := Gradient(ReduceAllSum(loss), x)[0]
+
+	improved := GreaterThan(loss, bestLoss)
+	best, bestGradient, bestLoss = selectImages(improved, x, best), selectImages(improved, g, bestGradient), Max(loss, bestLoss)
+	rises = Add(rises, ConvertDType(GreaterThan(loss, previousLoss), rises.DType()))
+	lastCheckLoss = Where(first, loss, lastCheckLoss)
+
+	// At a checkpoint, halve the step size and go back to the best point
+	// where the loss rose too rarely, or where nothing improved since a
+	// checkpoint that did not halve.
+	stalled := And(Not(halvedAtLastCheck), GreaterOrEqual(lastCheckLoss, bestLoss))
+	halve := And(checkpoint, Or(LessOrEqual(rises, minRises), stalled))
+	stepSize = Where(halve, MulScalar(stepSize, 0.5), stepSize)
+	from, direction := selectImages(halve, best, x), selectImages(halve, bestGradient, g)
+	halvedAtLastCheck = Where(checkpoint, halve, halvedAtLastCheck)
+	lastCheckLoss = Where(checkpoint, bestLoss, lastCheckLoss)
+	rises = Where(checkpoint, ZerosLike(rises), rises)
+
+	// The step, then momentum: x' = P(from + α(z − from) + (1−α)(from − previous)).
+	z := project(Add(from, Mul(perImageScalar(stepSize, x), normalize(direction, key.norm))), x0, eps, key.norm)
+	alpha := Where(first, OnesLike(stepSize), MulScalar(OnesLike(stepSize), 0.75))
+	alpha = perImageScalar(alpha, x)
+	moved := project(Add(from, Add(Mul(alpha, Sub(z, from)), Mul(OneMinus(alpha), Sub(from, previous)))), x0, eps, key.norm)
+
+	next := []*Node{moved, from, best, bestGradient, bestLoss, loss, rises, stepSize, lastCheckLoss, halvedAtLastCheck}
+	for i, n := range next {
+		next[i] = StopGradient(selectImages(done, state[i], n))
+	}
+	return next, done
+}

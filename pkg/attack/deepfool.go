@@ -1,0 +1,155 @@
+package attack
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// DeepFool is the minimal-perturbation attack of Moosavi-Dezfooli et al.
+// (2016), with Foolbox's rules: each step linearises the model around the
+// current image and moves to the nearest linearised boundary between the
+// originally predicted class and one of the Candidates next most likely
+// classes, measured in L2 or L∞; the accumulated step, enlarged by
+// 1+Overshoot, is added to the original image. Each image stops as soon as
+// it is misclassified. It is untargeted.
+type DeepFool struct {
+	Distance   Distance // L2 or Linf.
+	Steps      int
+	Candidates int     // Classes considered, the original prediction included; at least 2.
+	Overshoot  float64 // ≥ 0.
+}
+
+// NewDeepFool returns DeepFool in d with Foolbox's defaults: 50 steps, 10
+// candidates, overshoot 0.02.
+func NewDeepFool(d Distance) *DeepFool {
+	return &DeepFool{Distance: d, Steps: 50, Candidates: 10, Overshoot: 0.02}
+}
+
+// Run searches each image's minimal adversarial and clips it to each budget
+// of epsilons (none: unbounded).
+func (a *DeepFool) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
+	return runMinimal(a, a.Distance, m, images, crit, epsilons, a.search)
+}
+
+// String names the attack and its settings.
+func (a *DeepFool) String() string {
+	return fmt.Sprintf("DeepFool %v (%d steps, %d candidates, overshoot %g)", a.Distance, a.Steps, a.Candidates, a.Overshoot)
+}
+
+type deepFoolKey struct {
+	norm       Distance
+	candidates int
+}
+
+func (a *DeepFool) search(c *call) (outcome, error) {
+	switch {
+	case a.Distance != L2 && a.Distance != Linf:
+		return outcome{}, fmt.Errorf("attack: DeepFool: norm %v is not supported: use attack.L2 or attack.Linf", a.Distance)
+	case a.Steps < 1:
+		return outcome{}, fmt.Errorf("attack: DeepFool: Steps is %d: take at least 1 step", a.Steps)
+	case a.Candidates < 2:
+		return outcome{}, fmt.Errorf("attack: DeepFool: Candidates is %d: use at least 2 (the predicted class and one more)", a.Candidates)
+	case !(a.Overshoot >= 0) || math.IsInf(a.Overshoot, 1):
+		return outcome{}, fmt.Errorf("attack: DeepFool: Overshoot is %g: use a number ≥ 0", a.Overshoot)
+	case c.crit.Targeted():
+		return outcome{}, fmt.Errorf("attack: DeepFool is untargeted: use attack.Misclassification")
+	}
+	m, err := c.differentiable("DeepFool")
+	if err != nil {
+		return outcome{}, err
+	}
+	k := min(a.Candidates, c.g.Classes)
+	clean, err := c.cleanProbabilities()
+	if err != nil {
+		return outcome{}, err
+	}
+	// The candidate classes of each image: its k most likely classes on the
+	// original image, most likely first.
+	candidates := make([]int32, 0, c.n*k)
+	order := make([]int, c.g.Classes)
+	for i := range c.n {
+		probs := clean[i*c.g.Classes : (i+1)*c.g.Classes]
+		for j := range order {
+			order[j] = j
+		}
+		slices.SortStableFunc(order, func(x, y int) int { return -cmpFloat(float64(probs[x]), float64(probs[y])) })
+		for _, class := range order[:k] {
+			candidates = append(candidates, int32(class))
+		}
+	}
+	key := deepFoolKey{a.Distance, k}
+	exec, err := stepExec(m, key, 2, 3, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+		return deepFoolStep(scope, m, key, state[0], state[1], fixed[0], fixed[1], fixed[2], scalars[1])
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
+	x := newValues(append([]float32(nil), c.images...), dims...)
+	l := &loop{
+		exec:    exec,
+		state:   []column{x, newValues(make([]float32, len(c.images)), dims...)},
+		fixed:   []column{newValues(c.images, dims...), newValues(c.classes), newValues(candidates, k)},
+		scalars: func(int) []*tensors.Tensor { return []*tensors.Tensor{tensors.FromScalar(float32(a.Overshoot))} },
+		steps:   a.Steps,
+	}
+	done, steps, err := l.run(c.n, nil)
+	if err != nil {
+		return outcome{}, err
+	}
+	return outcome{images: x.data, claimed: done, steps: steps}, nil
+}
+
+// deepFoolStep is one DeepFool step: x the current images, total the
+// accumulated perturbation, x0 the originals, labels the true classes,
+// candidates [B, k] the classes to consider (the original prediction
+// first).
+func deepFoolStep(scope *model.Scope, m classifier.Differentiable, key deepFoolKey, x, total, x0, labels, candidates, overshoot *Node) ([]*Node, *Node) {
+	logits := m.Logits(scope, x)
+	done := isAdversarial(logits, labels, false)
+	pick := func(j int) *Node { // The logit of each image's candidate j, [B].
+		return logitOf(logits, Reshape(Slice(candidates, AxisRange(), AxisElem(j)), -1))
+	}
+	original := pick(0)
+	var gaps, directions []*Node
+	for j := 1; j < key.candidates; j++ {
+		f := Sub(pick(j), original) // Negative while the original class wins.
+		w := Gradient(ReduceAllSum(f), x)[0]
+		dual := L1 // The norm dual to L∞ measures the gradient.
+		if key.norm == L2 {
+			dual = L2
+		}
+		gaps = append(gaps, Div(Abs(f), AddScalar(Reshape(norm(w, dual), -1), 1e-8)))
+		directions = append(directions, w)
+	}
+	gap := Stack(gaps, 1) // [B, k-1]
+	best := ArgMin(gap, -1)
+	choose := OneHot(best, key.candidates-1, x.DType())
+	distance := AddScalar(ReduceSum(Mul(gap, choose), -1), 1e-4)
+	w := ReduceSum(Mul(Stack(directions, 1), Reshape(choose, append([]int{-1, key.candidates - 1}, ones(x.Rank()-1)...)...)), 1)
+	var step *Node
+	if key.norm == L2 {
+		step = Mul(Div(perImageScalar(distance, x), AddScalar(norm(w, L2), 1e-8)), w)
+	} else {
+		step = Mul(perImageScalar(distance, x), Sign(w))
+	}
+	nextTotal := Add(total, step)
+	moved := ClipScalar(Add(x0, Mul(OnePlus(ConvertDType(overshoot, x.DType())), nextTotal)), 0, 1)
+	return []*Node{StopGradient(selectImages(done, x, moved)), StopGradient(selectImages(done, total, nextTotal))}, done
+}
+
+// ones returns n ones, for reshapes that broadcast.
+func ones(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
+}

@@ -1,0 +1,228 @@
+package classifier
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Predictor is a classifier seen from outside: it answers queries with class
+// probabilities, and nothing more. Black-box attacks take a Predictor.
+type Predictor interface {
+	// Geometry describes the images the classifier takes and its classes.
+	Geometry() Geometry
+	// Predict returns the softmax probabilities of each image of images
+	// (flat, n×Geometry().Pixels() values in [0, 1]): n rows of
+	// Geometry().Classes values.
+	Predict(images []float32) ([][]float32, error)
+}
+
+// Differentiable is a classifier whose logits are a GoMLX graph function,
+// with the engine and the weights that run it. White-box attacks take one.
+type Differentiable interface {
+	Predictor
+	// Backend is the engine that runs the classifier's graphs.
+	Backend() compute.Backend
+	// Store holds the classifier's weights; executors built on it
+	// (model.NewExec) give Logits its scope.
+	Store() *model.Store
+	// Logits builds the classifier on images [batch, Rows, Cols, Channels]
+	// inside a graph function given scope by an executor of Store(), and
+	// returns the logits, [batch, Classes] (before any softmax).
+	Logits(scope *model.Scope, images *Node) *Node
+}
+
+// LogitsFunc builds a classifier's logits [batch, Classes] from images
+// [batch, Rows, Cols, Channels], with its weights as variables of scope.
+type LogitsFunc func(scope *model.Scope, images *Node) *Node
+
+// BatchSize is how many images Model sends to the engine at once when it
+// predicts or evaluates.
+const BatchSize = 1000
+
+// Model is a Differentiable classifier made of a GoMLX graph function and
+// its weights. It is safe for concurrent use.
+type Model struct {
+	geometry Geometry
+	backend  compute.Backend
+	store    *model.Store
+	logits   LogitsFunc
+
+	mu       sync.Mutex
+	predict  *model.Exec
+	evaluate *model.Exec
+}
+
+// New returns the classifier whose logits logits builds, with the weights
+// in store, run by backend. Weights that logits creates on first use are
+// initialised by the store's initializer when the first graph runs.
+func New(backend compute.Backend, store *model.Store, g Geometry, logits LogitsFunc) (*Model, error) {
+	switch {
+	case backend == nil:
+		return nil, fmt.Errorf("classifier.New: backend is nil: create one with backend.New()")
+	case store == nil:
+		return nil, fmt.Errorf("classifier.New: store is nil: create one with model.NewStore()")
+	case logits == nil:
+		return nil, fmt.Errorf("classifier.New: the logits function is nil")
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	return &Model{geometry: g, backend: backend, store: store, logits: logits}, nil
+}
+
+// Geometry describes the images the model takes and its classes.
+func (m *Model) Geometry() Geometry { return m.geometry }
+
+// Backend is the engine that runs the model.
+func (m *Model) Backend() compute.Backend { return m.backend }
+
+// Store holds the model's weights.
+func (m *Model) Store() *model.Store { return m.store }
+
+// Logits builds the model's logits on images inside a graph function given
+// scope by an executor of Store().
+func (m *Model) Logits(scope *model.Scope, images *Node) *Node { return m.logits(scope, images) }
+
+// cachedExec returns the executor *slot holds, building it with fn on first use.
+func cachedExec[F model.ExecGraphFn](m *Model, slot **model.Exec, fn F) (*model.Exec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if *slot == nil {
+		e, err := model.NewExec(m.backend, m.store, fn)
+		if err != nil {
+			return nil, err
+		}
+		*slot = e
+	}
+	return *slot, nil
+}
+
+// Predict returns the softmax probabilities, one row of Classes values per
+// image, for images given flat (n×Pixels values in [0, 1]).
+func (m *Model) Predict(images []float32) ([][]float32, error) {
+	n, err := m.geometry.Count(images)
+	if err != nil {
+		return nil, fmt.Errorf("classifier.Predict: %w", err)
+	}
+	exec, err := cachedExec(m, &m.predict, func(scope *model.Scope, x *Node) *Node {
+		return Softmax(m.logits(scope, x), -1)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("classifier.Predict: %w", err)
+	}
+	k := m.geometry.Classes
+	probs := make([][]float32, 0, n)
+	err = m.inBatches(images, n, func(start, end int, x *tensors.Tensor) error {
+		out, err := exec.Call(x)
+		if err != nil {
+			return err
+		}
+		flat, err := tensors.CopyFlatData[float32](out[0])
+		out[0].MustFinalizeAll()
+		if err != nil {
+			return fmt.Errorf("reading probabilities: %w", err)
+		}
+		for i := range end - start {
+			probs = append(probs, flat[i*k:(i+1)*k:(i+1)*k])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("classifier.Predict: %w", err)
+	}
+	return probs, nil
+}
+
+// Classify returns, for each image, the predicted class (the argmax of the
+// probabilities) and its probability, the model's confidence.
+func (m *Model) Classify(images []float32) (classes []int, confidences []float32, err error) {
+	return Classify(m, images)
+}
+
+// Classify returns what p predicts for each image and with what confidence
+// (the largest probability).
+func Classify(p Predictor, images []float32) (classes []int, confidences []float32, err error) {
+	probs, err := p.Predict(images)
+	if err != nil {
+		return nil, nil, err
+	}
+	classes = make([]int, len(probs))
+	confidences = make([]float32, len(probs))
+	for i, row := range probs {
+		classes[i] = Argmax(row)
+		confidences[i] = row[classes[i]]
+	}
+	return classes, confidences, nil
+}
+
+// Evaluate returns the mean cross-entropy loss and the accuracy of the model
+// on images (flat) with their labels, as Keras' model.evaluate does.
+func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy float64, err error) {
+	n, err := m.geometry.Count(images)
+	if err != nil {
+		return 0, 0, fmt.Errorf("classifier.Evaluate: %w", err)
+	}
+	if len(labels) != n {
+		return 0, 0, fmt.Errorf("classifier.Evaluate: %d images but %d labels: give one label per image", n, len(labels))
+	}
+	labels32 := make([]int32, n)
+	for i, l := range labels {
+		if l < 0 || l >= m.geometry.Classes {
+			return 0, 0, fmt.Errorf("classifier.Evaluate: label %d of example %d is outside 0..%d", l, i, m.geometry.Classes-1)
+		}
+		labels32[i] = int32(l)
+	}
+	exec, err := cachedExec(m, &m.evaluate, func(scope *model.Scope, x, y *Node) (*Node, *Node) {
+		logits := m.logits(scope, x)
+		labels := Reshape(y, -1)
+		// Cross-entropy per example: -log softmax(logits)[label].
+		oneHot := OneHot(labels, m.geometry.Classes, logits.DType())
+		lossSum := Neg(ReduceAllSum(Mul(oneHot, LogSoftmax(logits))))
+		predicted := ConvertDType(ArgMax(logits, -1), y.DType())
+		correct := ConvertDType(Equal(predicted, labels), logits.DType())
+		return lossSum, ReduceAllSum(correct)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("classifier.Evaluate: %w", err)
+	}
+	var lossSum, correctSum float64
+	err = m.inBatches(images, n, func(start, end int, x *tensors.Tensor) error {
+		y := tensors.FromFlatDataAndDimensions(labels32[start:end], end-start, 1)
+		out, err := exec.Call(x, y)
+		y.MustFinalizeAll()
+		if err != nil {
+			return err
+		}
+		lossSum += float64(tensors.ToScalar[float32](out[0]))
+		correctSum += float64(tensors.ToScalar[float32](out[1]))
+		out[0].MustFinalizeAll()
+		out[1].MustFinalizeAll()
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("classifier.Evaluate: %w", err)
+	}
+	return lossSum / float64(n), correctSum / float64(n), nil
+}
+
+// inBatches calls fn for consecutive batches of at most BatchSize of the n
+// images, each as a tensor [batch, Rows, Cols, Channels] freed after the
+// call, with the range [start, end) of the images it holds.
+func (m *Model) inBatches(images []float32, n int, fn func(start, end int, x *tensors.Tensor) error) error {
+	p := m.geometry.Pixels()
+	for start := 0; start < n; start += BatchSize {
+		end := min(n, start+BatchSize)
+		x := tensors.FromFlatDataAndDimensions(images[start*p:end*p], m.geometry.Dims(end-start)...)
+		err := fn(start, end, x)
+		x.MustFinalizeAll()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
