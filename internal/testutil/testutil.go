@@ -22,6 +22,14 @@ var (
 	modelErr    error
 )
 
+// Backend returns the XLA CPU engine, or why there is none; XLA is the
+// same for tests.
+func Backend() (compute.Backend, error) { return backendOnce() }
+
+// Data returns MNIST with the default split (seed 1); MNIST is the same for
+// tests.
+func Data() (*mnist.Data, error) { return dataOnce() }
+
 // XLA returns the XLA CPU engine. Tests that need XLA fail, never fall back,
 // when its plugin is missing: the error says how to install it.
 func XLA(t testing.TB) compute.Backend {

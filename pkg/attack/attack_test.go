@@ -7,140 +7,303 @@ import (
 
 	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/jacobian"
+	"github.com/advmlgo/advml/pkg/mnist"
 )
 
-// pairs returns n test images with their labels and a target per image
-// (label+1+i mod 10, never the label).
-func pairs(t *testing.T, n int) (images []float32, labels, targets []int) {
-	test := testutil.MNIST(t).Test
-	for i := range n {
-		images = append(images, test.Image(i)...)
-		labels = append(labels, test.Labels[i])
-		targets = append(targets, (test.Labels[i]+1+i%9)%10)
+// checkResult asserts what every attack's result must hold: one entry per
+// budget, images in [0, 1] and within each budget, success as a fresh
+// prediction judges it, and the attack's own verdicts agreeing with it.
+// fixed says whether the attack is a fixed-budget one (its raw output must
+// respect the budget too).
+func checkResult(t *testing.T, m classifier.Predictor, res *attack.Result, crit attack.Criterion, fixed bool) {
+	t.Helper()
+	g := m.Geometry()
+	n := res.N()
+	if k := len(res.Epsilons); len(res.Raw) != k || len(res.Clipped) != k || len(res.Success) != k || len(res.Claimed) != k {
+		t.Fatalf("%s: %d budgets but %d raw, %d clipped, %d success, %d claimed sets",
+			res.Attack, k, len(res.Raw), len(res.Clipped), len(res.Success), len(res.Claimed))
 	}
-	return images, labels, targets
-}
-
-func TestRunSucceedsAndStaysInRange(t *testing.T) {
-	m := testutil.Trained(t)
-	images, labels, targets := pairs(t, 20)
-	a := &attack.TargetedAscent{}
-	res, err := a.Run(m, images, attack.TargetedMisclassification{Targets: targets, Labels: labels})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Raw) != 20 || len(res.Clipped) != 1 || !math.IsInf(res.Epsilons[0], 1) {
-		t.Fatalf("Result holds %d raw, %d clipped sets, epsilons %v", len(res.Raw), len(res.Clipped), res.Epsilons)
-	}
-	if rate := res.SuccessRate(); rate < 0.95 {
-		t.Errorf("success rate %.2f on 20 pairs", rate)
-	}
-	var adversarial []float32
-	for _, adv := range res.Raw {
-		adversarial = append(adversarial, adv.Image...)
-	}
-	classes, confidences, err := m.Classify(adversarial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, adv := range res.Raw {
-		for p, v := range adv.Image {
-			if v < 0 || v > 1 {
-				t.Fatalf("pair %d: pixel %d is %g, outside [0,1]", i, p, v)
+	for e, eps := range res.Epsilons {
+		for _, images := range [][]float32{res.Raw[e], res.Clipped[e]} {
+			for j, v := range images {
+				if !(v >= 0 && v <= 1) {
+					t.Fatalf("%s ε=%g: value %d of image %d is %g, outside [0, 1]", res.Attack, eps, j%g.Pixels(), j/g.Pixels(), v)
+				}
 			}
 		}
-		// Success means the model predicts the target on the returned image.
-		if adv.Succeeded != (classes[i] == targets[i]) {
-			t.Errorf("pair %d: Succeeded=%v but the model predicts %d for target %d", i, adv.Succeeded, classes[i], targets[i])
+		tolerance := 1e-5*eps + 1e-6
+		for i := range n {
+			original := g.Image(res.Originals, i)
+			if d := res.Distance.Measure(original, g.Image(res.Clipped[e], i)); d > eps+tolerance {
+				t.Errorf("%s ε=%g: clipped image %d is at %v distance %g", res.Attack, eps, i, res.Distance, d)
+			}
+			if d := res.Distance.Measure(original, g.Image(res.Raw[e], i)); fixed && d > eps+tolerance {
+				t.Errorf("%s ε=%g: the attack's image %d is at %v distance %g, beyond its budget", res.Attack, eps, i, res.Distance, d)
+			}
 		}
-		if adv.Prediction != classes[i] || math.Abs(float64(adv.Confidence-confidences[i])) > 1e-5 {
-			t.Errorf("pair %d: reported prediction %d (%.4f), model says %d (%.4f)", i, adv.Prediction, adv.Confidence, classes[i], confidences[i])
+		probs, err := m.Predict(res.Clipped[e])
+		if err != nil {
+			t.Fatal(err)
 		}
-		if res.Success[0][i] != adv.Succeeded {
-			t.Errorf("pair %d: Success[0] disagrees with Raw", i)
+		disagree := 0
+		for i := range n {
+			if want := crit.IsAdversarial(i, probs[i]); res.Success[e][i] != want {
+				t.Errorf("%s ε=%g image %d: Success %v, but the model predicts %d", res.Attack, eps, i, res.Success[e][i], classifier.Argmax(probs[i]))
+			}
+			if (fixed || math.IsInf(eps, 1)) && res.Claimed[e][i] != res.Success[e][i] {
+				disagree++
+			}
 		}
-		tr := adv.Trajectory
-		if len(tr.Source) != adv.Steps+1 || len(tr.Target) != adv.Steps+1 {
-			t.Errorf("pair %d: trajectory of %d/%d entries for %d steps", i, len(tr.Source), len(tr.Target), adv.Steps)
-		}
-		if adv.Succeeded && tr.Target[len(tr.Target)-1] != adv.Confidence {
-			t.Errorf("pair %d: last target confidence %g, final confidence %g", i, tr.Target[len(tr.Target)-1], adv.Confidence)
-		}
-		if adv.Succeeded && (adv.Steps == 0) != (adv.Source == targets[i]) {
-			t.Errorf("pair %d: succeeded in %d steps from source %d", i, adv.Steps, adv.Source)
-		}
-		// Each step moves a pixel by at most ε, so L∞ ≤ steps·ε.
-		if adv.Linf > float64(adv.Steps)*attack.DefaultStepSize+1e-6 || adv.L2 < adv.Linf || float64(adv.L0) < adv.L2*adv.L2/(adv.Linf*adv.Linf)-1e-6 {
-			t.Errorf("pair %d: inconsistent distances L0=%d L2=%g Linf=%g after %d steps", i, adv.L0, adv.L2, adv.Linf, adv.Steps)
+		if disagree > 0 {
+			t.Errorf("%s ε=%g: the attack's verdict disagrees with the prediction on %d of %d images", res.Attack, eps, disagree, n)
 		}
 	}
 }
 
-func TestStepLimitIsNotSuccess(t *testing.T) {
+func successRate(res *attack.Result, e int) float64 { return res.SuccessRate(e) }
+
+// lighter returns attacks with fewer steps than their defaults, for tests.
+func lighterAPGD(d attack.Distance, loss attack.Loss) *attack.APGD {
+	a := attack.NewAPGD(d, loss)
+	a.Steps, a.NumTargets = 30, 2
+	return a
+}
+
+func TestFixedBudgetAttacks(t *testing.T) {
+	images, labels, targets := sample(t, 12)
+	untargeted := attack.Misclassification{Labels: labels}
+	targeted := attack.TargetedMisclassification{Targets: targets, Labels: labels}
+	pgdRestarts := attack.NewPGD(attack.Linf)
+	pgdRestarts.Restarts, pgdRestarts.Steps, pgdRestarts.RelStepSize = 3, 10, 0.15
+	for _, m := range []classifier.Differentiable{testutil.Trained(t), mlp(t)} {
+		for _, tc := range []struct {
+			a        attack.FixedEpsilon
+			crit     attack.Criterion
+			epsilons []float64
+			least    float64 // Success rate at the largest budget.
+		}{
+			{attack.NewFGSM(), untargeted, []float64{0, 0.05, 0.3}, 0.6},
+			{attack.NewFGM(), untargeted, []float64{1, 5}, 0.6},
+			{attack.NewBIM(), targeted, []float64{0.1, 0.3}, 0.8},
+			{attack.NewPGD(attack.Linf), untargeted, []float64{0.05, 0.3}, 0.9},
+			{attack.NewPGD(attack.L2), targeted, []float64{1, 4}, 0.8},
+			{pgdRestarts, targeted, []float64{0.2}, 0.5},
+			{attack.NewMIFGSM(), targeted, []float64{0.3}, 0.8},
+			{lighterAPGD(attack.Linf, attack.CrossEntropy), untargeted, []float64{0.1, 0.3}, 0.9},
+			{lighterAPGD(attack.L2, attack.DLR), untargeted, []float64{3}, 0.8},
+			{lighterAPGD(attack.Linf, attack.TargetedDLR), untargeted, []float64{0.3}, 0.9},
+			{lighterAPGD(attack.Linf, attack.TargetedDLR), targeted, []float64{0.3}, 0.8},
+			{lighterAPGD(attack.Linf, attack.CrossEntropy), targeted, []float64{0.3}, 0.8},
+		} {
+			res, err := tc.a.Run(m, images, tc.crit, tc.epsilons...)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.a, err)
+			}
+			checkResult(t, m, res, tc.crit, true)
+			last := len(tc.epsilons) - 1
+			if rate := successRate(res, last); rate < tc.least {
+				t.Errorf("%T %s ε=%g: success rate %.2f, expected at least %.2f", m, tc.a, tc.epsilons[last], rate, tc.least)
+			}
+			if tc.epsilons[0] == 0 {
+				for i := range res.N() {
+					if res.Success[0][i] && !tc.crit.IsAdversarial(i, res.Clean[i*10:(i+1)*10]) {
+						t.Errorf("%s: ε=0 fooled the model on image %d, which it classified right", tc.a, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestMinimalAttacks(t *testing.T) {
+	images, labels, targets := sample(t, 12)
+	untargeted := attack.Misclassification{Labels: labels}
+	targeted := attack.TargetedMisclassification{Targets: targets, Labels: labels}
+	cw := attack.NewCarliniWagner()
+	cw.BinarySearchSteps, cw.Steps, cw.InitialConst = 4, 150, 0.1
+	for _, m := range []classifier.Differentiable{testutil.Trained(t), mlp(t)} {
+		for _, tc := range []struct {
+			a     attack.Attack
+			crit  attack.Criterion
+			norm  attack.Distance
+			least float64 // Unbounded success rate.
+		}{
+			{attack.NewDeepFool(attack.L2), untargeted, attack.L2, 0.95},
+			{attack.NewDeepFool(attack.Linf), untargeted, attack.Linf, 0.95},
+			{cw, untargeted, attack.L2, 0.7},
+			{cw, targeted, attack.L2, 0.3}, // 150 steps barely move saturated pixels.
+			{attack.NewJSMA(), targeted, attack.L0, 0.5},
+			{attack.NewMinimalEpsilon(attack.NewFGSM()), untargeted, attack.Linf, 0.9},
+			{attack.NewTargetedAscent(), targeted, attack.Linf, 0.95},
+		} {
+			res, err := tc.a.Run(m, images, tc.crit)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.a, err)
+			}
+			if res.Distance != tc.norm || len(res.Epsilons) != 1 || !math.IsInf(res.Epsilons[0], 1) {
+				t.Errorf("%s: distance %v, budgets %v: want %v and one unbounded budget", tc.a, res.Distance, res.Epsilons, tc.norm)
+			}
+			checkResult(t, m, res, tc.crit, false)
+			if rate := successRate(res, 0); rate < tc.least {
+				t.Errorf("%T %s: success rate %.2f, expected at least %.2f", m, tc.a, rate, tc.least)
+			}
+			// Budgets clip the one search: the median distance is the
+			// budget that keeps about half the successes.
+			distances := res.Distances(0, tc.norm)
+			budgets := []float64{0, median(distances)}
+			clipped, err := tc.a.Run(m, images, tc.crit, budgets...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkResult(t, m, clipped, tc.crit, false)
+			for i := range res.N() {
+				if clipped.Success[0][i] && !tc.crit.IsAdversarial(i, res.Clean[i*10:(i+1)*10]) {
+					t.Errorf("%s: a zero budget fooled the model on image %d", tc.a, i)
+				}
+			}
+		}
+	}
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s[len(s)/2]
+}
+
+// TestMinimalEpsilonIsMinimal checks the binary search: the budget it finds
+// fools the model, and 10% less does not, for FGSM (whose output for a
+// budget is a deterministic function of it).
+func TestMinimalEpsilonIsMinimal(t *testing.T) {
 	m := testutil.Trained(t)
-	images, labels, targets := pairs(t, 3)
-	a := &attack.TargetedAscent{StepSize: 1e-4, MaxSteps: 2}
-	res, err := a.Run(m, images, attack.TargetedMisclassification{Targets: targets, Labels: labels})
+	images, labels, _ := sample(t, 8)
+	crit := attack.Misclassification{Labels: labels}
+	search := attack.NewMinimalEpsilon(attack.NewFGSM())
+	search.Steps = 12
+	res, err := search.Run(m, images, crit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, adv := range res.Raw {
-		if adv.Succeeded || adv.Steps != 2 || len(adv.Trajectory.Target) != 3 {
-			t.Errorf("pair %d: Succeeded=%v Steps=%d trajectory %d: want a stop at the limit of 2 steps", i, adv.Succeeded, adv.Steps, len(adv.Trajectory.Target))
+	for i, eps := range res.Distances(0, attack.Linf) {
+		if !res.Success[0][i] || eps == 0 {
+			continue
 		}
-		if adv.Linf == 0 || adv.Linf > 2e-4+1e-7 {
-			t.Errorf("pair %d: moved by %g in 2 steps of 1e-4", i, adv.Linf)
+		below, err := attack.NewFGSM().Run(m, images[i*784:(i+1)*784], attack.Misclassification{Labels: labels[i : i+1]}, 0.9*eps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if below.Success[0][0] {
+			t.Errorf("image %d: the search found ε=%.4f, yet FGSM succeeds at %.4f", i, eps, 0.9*eps)
 		}
 	}
 }
 
-func TestBadInputs(t *testing.T) {
+// TestBatchedEqualsAlone checks that images of a batch stop on their own:
+// each comes out as if attacked alone.
+func TestBatchedEqualsAlone(t *testing.T) {
 	m := testutil.Trained(t)
-	images, labels, targets := pairs(t, 2)
-	a := &attack.TargetedAscent{}
-	crit := func(targets, labels []int) attack.TargetedMisclassification {
-		return attack.TargetedMisclassification{Targets: targets, Labels: labels}
-	}
-	outOfRange := append([]float32(nil), images...)
-	outOfRange[100] = 1.5
+	images, labels, targets := sample(t, 5)
 	for _, tc := range []struct {
-		name   string
-		images []float32
-		crit   attack.TargetedMisclassification
-		want   string
+		a    attack.Attack
+		crit func(lo, hi int) attack.Criterion
+		eps  []float64
 	}{
-		{"target is the label", images, crit([]int{labels[0], targets[1]}, labels), "equals its true label"},
-		{"target above 9", images, crit([]int{10, targets[1]}, labels), "target class 10 of pair 0 is outside 0..9"},
-		{"negative target", images, crit([]int{targets[0], -1}, nil), "target class -1 of pair 1"},
-		{"too few targets", images, crit([]int{targets[0]}, nil), "1 target classes for 2 images"},
-		{"wrong length", images[:700], crit(targets, nil), "700 values"},
-		{"pixel out of range", outOfRange, crit(targets, labels), "pixel 100 of image 0 is 1.5"},
+		{&attack.TargetedAscent{StepSize: 0.02, MaxSteps: 500}, func(lo, hi int) attack.Criterion {
+			return attack.TargetedMisclassification{Targets: targets[lo:hi]}
+		}, nil},
+		{attack.NewDeepFool(attack.L2), func(lo, hi int) attack.Criterion { return attack.Misclassification{Labels: labels[lo:hi]} }, nil},
+		{attack.NewBIM(), func(lo, hi int) attack.Criterion { return attack.Misclassification{Labels: labels[lo:hi]} }, []float64{0.1}},
 	} {
-		_, err := a.Run(m, tc.images, tc.crit)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
+		batch, err := tc.a.Run(m, images, tc.crit(0, 5), tc.eps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			alone, err := tc.a.Run(m, images[i*784:(i+1)*784], tc.crit(i, i+1), tc.eps...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if alone.Steps[0] != batch.Steps[i] || alone.Success[0][0] != batch.Success[0][i] {
+				t.Fatalf("%s image %d: %d steps (%v) alone, %d steps (%v) in the batch", tc.a, i,
+					alone.Steps[0], alone.Success[0][0], batch.Steps[i], batch.Success[0][i])
+			}
+			// Equal up to rounding: XLA blocks its sums by batch size.
+			for p, v := range alone.Raw[0] {
+				if math.Abs(float64(v-batch.Raw[0][i*784+p])) > 1e-3 {
+					t.Fatalf("%s image %d value %d: %g alone, %g in the batch", tc.a, i, p, v, batch.Raw[0][i*784+p])
+				}
+			}
 		}
 	}
-	for _, bad := range []*attack.TargetedAscent{{StepSize: -0.1}, {StepSize: math.NaN()}, {MaxSteps: -1}, {Scaling: 7}} {
-		if _, err := bad.Run(m, images, crit(targets, labels)); err == nil {
-			t.Errorf("%+v: no error", bad)
-		}
+}
+
+// TestChangedSettingsTakeEffect: an attack value compiles its step per
+// model and graph settings, so a field changed after a run counts.
+func TestChangedSettingsTakeEffect(t *testing.T) {
+	m := testutil.Trained(t)
+	images, _, targets := sample(t, 3)
+	crit := attack.TargetedMisclassification{Targets: targets}
+	a := attack.NewTargetedAscent()
+	a.MaxSteps = 3
+	maxAbs, err := a.Run(m, images, crit)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := a.Run(m, images, crit(targets, labels), -0.1); err == nil {
-		t.Error("negative epsilon: no error")
+	a.Scaling = attack.ScaleSign
+	changed, err := a.Run(m, images, crit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := &attack.TargetedAscent{StepSize: attack.DefaultStepSize, MaxSteps: 3, Scaling: attack.ScaleSign}
+	sign, err := fresh.Run(m, images, crit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(x, y []float32) bool {
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(changed.Raw[0], sign.Raw[0]) || same(changed.Raw[0], maxAbs.Raw[0]) {
+		t.Error("setting Scaling after a first Run did not change the attack")
+	}
+	pgd := attack.NewPGD(attack.Linf)
+	pgd.RandomStart, pgd.Steps = false, 5
+	if _, err := pgd.Run(m, images, attack.Misclassification{Labels: targets}, 0.1); err != nil {
+		t.Fatal(err)
+	}
+	pgd.Distance = attack.L2
+	res, err := pgd.Run(m, images, attack.Misclassification{Labels: targets}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if d := attack.L2.Measure(images[i*784:(i+1)*784], res.Raw[0][i*784:(i+1)*784]); d > 0.5+1e-5 {
+			t.Errorf("PGD switched to L2 after a first run: image %d at L2 %g from its original, budget 0.5", i, d)
+		}
 	}
 }
 
 // TestStepIsTheArticlesRule compares one step with the article's rule
 // computed from the Jacobian of the probabilities:
-// x' = clip(x + ε g / max|g|, 0, 1), g the target class's slice.
+// x' = clip(x + ε g / scale(g), 0, 1), g the target class's slice.
 func TestStepIsTheArticlesRule(t *testing.T) {
 	m := testutil.Trained(t)
-	images, _, targets := pairs(t, 4)
+	images, _, targets := sample(t, 4)
 	const eps = 0.05
-	for _, scaling := range []attack.Scaling{attack.MaxAbs, attack.Sign, attack.L2} {
-		a := &attack.TargetedAscent{StepSize: eps, Scaling: scaling}
+	for _, scaling := range []attack.Scaling{attack.ScaleMaxAbs, attack.ScaleSign, attack.ScaleL2} {
+		a := &attack.TargetedAscent{StepSize: eps, MaxSteps: 1, Scaling: scaling}
 		got, err := a.Step(m, images, targets)
 		if err != nil {
 			t.Fatal(err)
@@ -161,14 +324,14 @@ func TestStepIsTheArticlesRule(t *testing.T) {
 			for p, v := range gi {
 				var dir float64
 				switch scaling {
-				case attack.MaxAbs:
+				case attack.ScaleMaxAbs:
 					dir = float64(v) / maxAbs
-				case attack.Sign:
+				case attack.ScaleSign:
 					dir = math.Copysign(1, float64(v))
 					if v == 0 || math.Abs(float64(v)) < 1e-6*maxAbs {
 						continue // The sign of a vanishing derivative is rounding noise.
 					}
-				case attack.L2:
+				case attack.ScaleL2:
 					dir = float64(v) / norm
 				}
 				want := math.Min(1, math.Max(0, float64(images[i*784+p])+eps*dir))
@@ -180,66 +343,141 @@ func TestStepIsTheArticlesRule(t *testing.T) {
 	}
 }
 
-// TestBatchedEqualsOneByOne checks that pairs in one batch stop on their
-// own: each comes out as if attacked alone.
-func TestBatchedEqualsOneByOne(t *testing.T) {
+func TestAscentTrajectoriesAndStepLimit(t *testing.T) {
 	m := testutil.Trained(t)
-	images, _, targets := pairs(t, 5)
-	a := &attack.TargetedAscent{StepSize: 0.02}
-	batch, err := a.Run(m, images, attack.TargetedMisclassification{Targets: targets})
+	images, labels, targets := sample(t, 6)
+	res, err := attack.NewTargetedAscent().Run(m, images, attack.TargetedMisclassification{Targets: targets, Labels: labels})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 5 {
-		alone, err := a.Attack(m, images[i*784:(i+1)*784], targets[i])
-		if err != nil {
-			t.Fatal(err)
+	for i := range res.N() {
+		adv := res.Adversarial(0, i)
+		tr := adv.Trajectory
+		if len(tr.Source) != adv.Steps+1 || len(tr.Target) != adv.Steps+1 {
+			t.Errorf("image %d: trajectory of %d/%d entries for %d steps", i, len(tr.Source), len(tr.Target), adv.Steps)
 		}
-		b := batch.Raw[i]
-		if alone.Steps != b.Steps || alone.Succeeded != b.Succeeded {
-			t.Fatalf("pair %d: %d steps (%v) alone, %d steps (%v) in the batch", i, alone.Steps, alone.Succeeded, b.Steps, b.Succeeded)
+		if tr.Source[0] != adv.SourceConfidence {
+			t.Errorf("image %d: trajectory starts at %g, the source's confidence is %g", i, tr.Source[0], adv.SourceConfidence)
 		}
-		for p := range alone.Image {
-			if math.Abs(float64(alone.Image[p]-b.Image[p])) > 1e-5 {
-				t.Fatalf("pair %d pixel %d: %g alone, %g in the batch", i, p, alone.Image[p], b.Image[p])
-			}
+		if adv.Succeeded && math.Abs(float64(tr.Target[len(tr.Target)-1]-adv.Confidence)) > 1e-5 {
+			t.Errorf("image %d: last target confidence %g, final confidence %g", i, tr.Target[len(tr.Target)-1], adv.Confidence)
+		}
+		// Each step moves a pixel by at most ε, so L∞ ≤ steps·ε.
+		if adv.Linf > float64(adv.Steps)*attack.DefaultStepSize+1e-6 || adv.L2 < adv.Linf {
+			t.Errorf("image %d: distances L2=%g L∞=%g after %d steps", i, adv.L2, adv.Linf, adv.Steps)
+		}
+	}
+	short := &attack.TargetedAscent{StepSize: 1e-4, MaxSteps: 2}
+	res, err = short.Run(m, images, attack.TargetedMisclassification{Targets: targets, Labels: labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range res.N() {
+		adv := res.Adversarial(0, i)
+		if adv.Succeeded || adv.Steps != 2 || len(adv.Trajectory.Target) != 3 {
+			t.Errorf("image %d: Succeeded=%v Steps=%d trajectory %d: want a stop at the limit of 2 steps", i, adv.Succeeded, adv.Steps, len(adv.Trajectory.Target))
+		}
+		if adv.Linf == 0 || adv.Linf > 2e-4+1e-7 {
+			t.Errorf("image %d: moved by %g in 2 steps of 1e-4", i, adv.Linf)
 		}
 	}
 }
 
-func TestEpsilonBudgets(t *testing.T) {
+// predictionsOnly hides a model's gradients: what a black-box caller has.
+type predictionsOnly struct{ classifier.Predictor }
+
+// badGeometry claims an input shape its graph cannot take.
+type badGeometry struct{ classifier.Differentiable }
+
+func (badGeometry) Geometry() classifier.Geometry {
+	return classifier.Geometry{Rows: 14, Cols: 14, Channels: 1, Classes: 10}
+}
+
+func TestBadInputs(t *testing.T) {
 	m := testutil.Trained(t)
-	images, labels, targets := pairs(t, 10)
-	a := &attack.TargetedAscent{}
-	res, err := a.Run(m, images, attack.TargetedMisclassification{Targets: targets, Labels: labels}, 0, 0.05, math.Inf(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Clipped) != 3 || len(res.Success) != 3 {
-		t.Fatalf("%d clipped sets for 3 epsilons", len(res.Clipped))
-	}
-	for e, eps := range res.Epsilons {
-		for i, adv := range res.Raw {
-			for p := range 784 {
-				d := math.Abs(float64(res.Clipped[e][i*784+p] - adv.Original[p]))
-				if d > eps+1e-6 {
-					t.Fatalf("ε=%g pair %d pixel %d: moved by %g", eps, i, p, d)
-				}
-			}
+	images, labels, targets := sample(t, 2)
+	untargeted := attack.Misclassification{Labels: labels}
+	outOfRange := append([]float32(nil), images...)
+	outOfRange[100] = 1.5
+	withNaN := append([]float32(nil), images...)
+	withNaN[7] = float32(math.NaN())
+	pgd := attack.NewPGD(attack.Linf)
+	zeroSteps := attack.NewPGD(attack.Linf)
+	zeroSteps.Steps = 0
+	unknownNorm := attack.NewPGD(attack.Distance(7))
+	for _, tc := range []struct {
+		name     string
+		a        attack.Attack
+		m        classifier.Predictor
+		images   []float32
+		crit     attack.Criterion
+		epsilons []float64
+		want     string
+	}{
+		{"negative ε", pgd, m, images, untargeted, []float64{-0.1}, "ε -0.1 is not a budget"},
+		{"NaN ε", pgd, m, images, untargeted, []float64{math.NaN()}, "ε NaN is not a budget"},
+		{"infinite ε", pgd, m, images, untargeted, []float64{math.Inf(1)}, "ε +Inf is not a budget"},
+		{"no ε", pgd, m, images, untargeted, nil, "give at least one ε"},
+		{"zero steps", zeroSteps, m, images, untargeted, []float64{0.1}, "Steps is 0"},
+		{"zero APGD steps", &attack.APGD{Distance: attack.Linf, Restarts: 1, Rho: 0.75}, m, images, untargeted, []float64{0.1}, "Steps is 0"},
+		{"zero DeepFool steps", &attack.DeepFool{Distance: attack.L2, Candidates: 10}, m, images, untargeted, nil, "Steps is 0"},
+		{"zero ascent steps", &attack.TargetedAscent{StepSize: 0.01}, m, images, attack.TargetedMisclassification{Targets: targets}, nil, "MaxSteps is 0"},
+		{"unknown norm", unknownNorm, m, images, untargeted, []float64{0.1}, "norm Distance(7) is not supported"},
+		{"unknown APGD norm", attack.NewAPGD(attack.L0, attack.CrossEntropy), m, images, untargeted, []float64{0.1}, "norm L0 is not supported"},
+		{"pixel above 1", pgd, m, outOfRange, untargeted, []float64{0.1}, "value 100 of image 0 is 1.5"},
+		{"NaN pixel", pgd, m, withNaN, untargeted, []float64{0.1}, "value 7 of image 0 is NaN"},
+		{"labels too few", pgd, m, images, attack.Misclassification{Labels: labels[:1]}, []float64{0.1}, "1 labels for 2 images"},
+		{"targets too few", pgd, m, images, attack.TargetedMisclassification{Targets: targets[:1]}, []float64{0.1}, "1 target classes for 2 images"},
+		{"target is the label", pgd, m, images, attack.TargetedMisclassification{Targets: []int{labels[0], targets[1]}, Labels: labels}, []float64{0.1}, "equals its true label"},
+		{"target out of range", pgd, m, images, attack.TargetedMisclassification{Targets: []int{10, targets[1]}}, []float64{0.1}, "target class 10 of image 0 is outside 0..9"},
+		{"wrong image length", pgd, m, images[:700], untargeted, []float64{0.1}, "700 values"},
+		{"shape the model does not take", pgd, badGeometry{m}, images[:196*2], untargeted, []float64{0.1}, "attack"},
+		{"no gradients", pgd, predictionsOnly{m}, images, untargeted, []float64{0.1}, "needs gradients"},
+		{"DeepFool targeted", attack.NewDeepFool(attack.L2), m, images, attack.TargetedMisclassification{Targets: targets}, nil, "DeepFool is untargeted"},
+		{"DLR targeted", attack.NewAPGD(attack.Linf, attack.DLR), m, images, attack.TargetedMisclassification{Targets: targets}, []float64{0.1}, "DLR loss is untargeted"},
+		{"no criterion", pgd, m, images, nil, []float64{0.1}, "criterion is nil"},
+		{"no attack to search", &attack.MinimalEpsilon{Steps: 3}, m, images, untargeted, nil, "has no Attack"},
+	} {
+		_, err := tc.a.Run(tc.m, tc.images, tc.crit, tc.epsilons...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got %v, want a one-line error containing %q", tc.name, err, tc.want)
 		}
 	}
-	for i := range res.Raw {
-		if res.Success[0][i] {
-			t.Errorf("ε=0 leaves pair %d unchanged, yet it counts as a success", i)
+}
+
+func TestDistances(t *testing.T) {
+	reference := []float32{0, 0.5, 1, 0.2}
+	perturbed := []float32{0.3, 0.1, 1, 0.2} // Changes +0.3, −0.4, 0, 0.
+	for _, tc := range []struct {
+		d    attack.Distance
+		want float64
+	}{{attack.L0, 2}, {attack.L1, 0.7}, {attack.L2, 0.5}, {attack.Linf, 0.4}} {
+		if got := tc.d.Measure(reference, perturbed); math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("%v = %g, want %g", tc.d, got, tc.want)
 		}
-		if res.Success[2][i] != res.Raw[i].Succeeded {
-			t.Errorf("ε=∞: pair %d success %v, raw %v", i, res.Success[2][i], res.Raw[i].Succeeded)
+		// Within the budget: unchanged. Beyond: brought to the budget.
+		if got := tc.d.Clip(reference, perturbed, tc.want+0.1); &got[0] != &perturbed[0] {
+			t.Errorf("%v: a perturbation within its budget was copied", tc.d)
+		}
+		budget := tc.want / 2
+		clipped := tc.d.Clip(reference, perturbed, budget)
+		if got := tc.d.Measure(reference, clipped); got > budget+1e-6 || got < budget-0.2 {
+			t.Errorf("%v clipped to %g measures %g", tc.d, budget, got)
 		}
 	}
-	classes, _, _ := m.Classify(res.Clipped[1])
-	for i := range res.Raw {
-		if res.Success[1][i] != (classes[i] == targets[i]) {
-			t.Errorf("ε=0.05 pair %d: Success %v, prediction %d, target %d", i, res.Success[1][i], classes[i], targets[i])
-		}
+	if got := attack.Linf.Clip(reference, perturbed, 0.1); math.Abs(float64(got[0])-0.1) > 1e-6 || math.Abs(float64(got[1])-0.4) > 1e-6 {
+		t.Errorf("L∞ clip to 0.1: %v", got)
+	}
+	if got := attack.L0.Clip(reference, perturbed, 1); got[0] != 0 || got[1] != 0.1 {
+		t.Errorf("L0 clip to 1 keeps the largest change only: %v", got)
+	}
+	if got := attack.L2.Clip(reference, perturbed, 0.25); math.Abs(float64(got[0])-0.15) > 1e-6 || math.Abs(float64(got[1])-0.3) > 1e-6 {
+		t.Errorf("L2 clip to half the norm halves the changes: %v", got)
+	}
+}
+
+func TestGeometryIsMNISTs(t *testing.T) {
+	if g := testutil.Trained(t).Geometry(); g != mnist.Geometry || g.Pixels() != mnist.Pixels {
+		t.Errorf("the CNN's geometry %v is not MNIST's %v", g, mnist.Geometry)
 	}
 }

@@ -1,19 +1,40 @@
-// Package attack implements the article's white-box attack: targeted
-// gradient ascent on the input pixels.
+// Package attack holds adversarial attacks on any image classifier of
+// package classifier, shaped as Foolbox shapes them: an attack is a plain
+// value holding its settings; Run takes the model, the images, a criterion
+// (Misclassification or TargetedMisclassification) and budgets ε, and
+// returns a Result with, per budget, the raw adversarials, their versions
+// clipped into the budget, and whether each one succeeds, judged by a fresh
+// forward pass of the model.
 //
-// The model's weights are fixed; the pixels are the variables. Each step
-// takes the gradient g of the target class's probability with respect to the
-// image, rescales it so that steps have a consistent size, adds it and clips
-// the pixels back into [0, 1]:
+// Fixed-budget attacks (FixedEpsilon) stay within ε in their norm and run
+// once per budget:
 //
-//	x ← clip(x + ε · g / scale(g), 0, 1)
+//	FGM / NewFGSM   one step along the normalised gradient (Goodfellow et al.)
+//	BIM             small projected steps from the image (Kurakin et al.)
+//	PGD             projected steps from a random start, with restarts (Madry et al.)
+//	MIFGSM          sign steps on a momentum of normalised gradients (Dong et al.)
+//	APGD            PGD with momentum and a step-size schedule, on the cross-entropy or the
+//	                DLR loss, targeted or not: AutoAttack's core (Croce and Hein)
 //
-// and the loop repeats until the model's prediction is the target class, or
-// a step limit is reached.
+// Minimal attacks search, without a budget, for each image's closest
+// adversarial, and Run clips it to each budget given:
 //
-// The API follows Foolbox: an attack (TargetedAscent) runs on a model,
-// inputs, a criterion (TargetedMisclassification) and optional L∞ budgets
-// (epsilons), and returns the raw adversarials, their clipped versions (one
-// set per budget) and whether each one succeeds. Many (image, target) pairs
-// run as one batch in one compiled executable, each pair stopping on its own.
+//	DeepFool         the nearest linearised boundary, step by step (Moosavi-Dezfooli et al.)
+//	CarliniWagner    Adam in tanh space with a binary search over its constant (L2)
+//	JSMA             the most salient pairs of pixels (L0, Papernot et al.)
+//	MinimalEpsilon   a binary search over ε of any fixed-budget attack
+//	TargetedAscent   the article's attack: ascend the target's probability until it wins
+//
+// Distances (L0, L1, L2, Linf) measure perturbations and clip them into a
+// budget.
+//
+// Every attack runs all its images as one batch, in one compiled executable
+// per batch size, and each image stops on its own where the attack allows
+// (iterative attacks stop an image at its first adversarial iterate, unless
+// told to take every step). The executables are cached per model and per
+// setting that shapes the graph, so a field changed between two runs takes
+// effect; the other settings are inputs of the graph.
+//
+// Gradient attacks need a classifier.Differentiable; given a model that only
+// predicts, they say so.
 package attack

@@ -14,7 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
-	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
@@ -25,12 +25,20 @@ const (
 	metricMeanAcc  = 3
 )
 
+// Model is what training needs of a classifier: its graph, engine and
+// weights, and an evaluation. A *cnn.Model is one, and so is any
+// *classifier.Model.
+type Model interface {
+	classifier.Differentiable
+	Evaluate(images []float32, labels []int) (meanLoss, accuracy float64, err error)
+}
+
 // Train fits m to trainSet, evaluating valSet after every epoch, and stops
 // early once the validation loss has not improved for opts.Patience epochs
 // in a row. With opts.RestoreBestWeights the model ends with the weights of
 // its best epoch (lowest validation loss), otherwise with those of its last.
 // The returned History holds every epoch's metrics.
-func Train(m *cnn.Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
+func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
 	if err := checkSplit("validation", valSet); err != nil {
 		return nil, err
 	}
@@ -101,7 +109,7 @@ type Session struct {
 
 // NewSession prepares to train m on trainSet with opts (Adam, shuffled
 // mini-batches, seeded by opts.Seed).
-func NewSession(m *cnn.Model, trainSet *mnist.Split, opts Options) (*Session, error) {
+func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
@@ -160,7 +168,7 @@ func (s *Session) Close() { s.ds.FinalizeAll() }
 
 // newDataset puts the training split on the device, shuffled by opts.Seed
 // and batched (the last batch of an epoch may be smaller).
-func newDataset(m *cnn.Model, s *mnist.Split, opts Options) (*dataset.InMemoryDataset, error) {
+func newDataset(m Model, s *mnist.Split, opts Options) (*dataset.InMemoryDataset, error) {
 	n := s.Len()
 	labels := make([]int32, n)
 	for i, l := range s.Labels {

@@ -5,17 +5,18 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/advmlgo/advml/pkg/cnn"
 )
 
 // weights is a copy of a model's weights (not of the optimizer's state),
 // as Keras' EarlyStopping(restore_best_weights=True) keeps.
 type weights map[*model.Variable]*tensors.Tensor
 
-func snapshot(m *cnn.Model) (weights, error) {
+func snapshot(m Model) (weights, error) {
 	w := weights{}
-	for v := range m.Store().Scope("/" + cnn.ScopeName).IterVariables() {
+	for v := range m.Store().IterVariables() {
+		if !v.Trainable {
+			continue
+		}
 		value, err := v.Value()
 		if err == nil {
 			w[v], err = value.Clone()

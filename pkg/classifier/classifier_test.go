@@ -1,0 +1,79 @@
+package classifier_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// toy is a classifier of 1×2 images with 3 classes whose logits are the two
+// values and their mean.
+func toy(t *testing.T) *classifier.Model {
+	g := classifier.Geometry{Rows: 1, Cols: 2, Channels: 1, Classes: 3}
+	m, err := classifier.New(testutil.XLA(t), model.NewStore(), g, func(_ *model.Scope, images *Node) *Node {
+		x := Reshape(images, -1, 2)
+		return Concatenate([]*Node{x, ReduceAndKeep(x, ReduceMean, -1)}, -1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestPredictClassifyEvaluate(t *testing.T) {
+	m := toy(t)
+	images := []float32{1, 0, 0, 1, 0.5, 0.5}
+	probs, err := m.Predict(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range probs {
+		var sum float64
+		for _, p := range row {
+			sum += float64(p)
+		}
+		if len(row) != 3 || math.Abs(sum-1) > 1e-6 {
+			t.Errorf("image %d: probabilities %v", i, row)
+		}
+	}
+	classes, confidences, err := m.Classify(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if classes[0] != 0 || classes[1] != 1 || confidences[0] != probs[0][0] {
+		t.Errorf("Classify = %v %v, probabilities %v", classes, confidences, probs)
+	}
+	loss, accuracy, err := m.Evaluate(images, []int{0, 1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The third image's logits tie, so its argmax is class 0: 2 of 3 right.
+	if math.Abs(accuracy-2.0/3) > 1e-9 || !(loss > 0) {
+		t.Errorf("Evaluate = %g, %g", loss, accuracy)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	m := toy(t)
+	if _, err := m.Predict(make([]float32, 3)); err == nil || !strings.Contains(err.Error(), "3 values: want a positive multiple of 2") {
+		t.Errorf("Predict on 3 values: %v", err)
+	}
+	if _, _, err := m.Evaluate(make([]float32, 4), []int{0}); err == nil || !strings.Contains(err.Error(), "2 images but 1 labels") {
+		t.Errorf("Evaluate with too few labels: %v", err)
+	}
+	if _, _, err := m.Evaluate(make([]float32, 2), []int{3}); err == nil || !strings.Contains(err.Error(), "label 3 of example 0 is outside 0..2") {
+		t.Errorf("Evaluate with label 3: %v", err)
+	}
+	if _, err := (classifier.Geometry{Rows: 1, Cols: 2, Channels: 1}).CheckImages([]float32{0, 2}); err == nil || !strings.Contains(err.Error(), "value 1 of image 0 is 2") {
+		t.Errorf("CheckImages on 2: %v", err)
+	}
+	if _, err := classifier.New(testutil.XLA(t), model.NewStore(), classifier.Geometry{Rows: 1, Cols: 1, Channels: 1, Classes: 1}, nil); err == nil {
+		t.Error("New with no logits function and one class: no error")
+	}
+}
