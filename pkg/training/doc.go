@@ -1,7 +1,9 @@
-// Package training fits the article's CNN (package cnn) to MNIST the way the
-// article's Keras code does: Adam on shuffled mini-batches, the validation
-// set evaluated after every epoch, and early stopping on the validation loss
-// with patience, restoring the best epoch's weights.
+// Package training fits a classifier (the article's CNN of package cnn, or
+// any classifier.Model) to MNIST the way the article's Keras code does: Adam
+// on shuffled mini-batches, the validation set evaluated after every epoch,
+// and early stopping on the validation loss with patience, optionally
+// restoring the best epoch's weights. Options expresses Keras' settings, and
+// DefaultOptions holds the project's.
 //
 // It stands on GoMLX's own machinery: train.Trainer and train.Loop for the
 // steps, an on-device dataset.InMemoryDataset for batching and shuffling,
