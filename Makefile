@@ -5,6 +5,7 @@
 #   make reproduce   the article headless: train, attack, figures, JSON summary
 #   make notebooks   re-execute the notebooks in place (their committed outputs)
 #   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
+#   make crosscheck  the attacks against Foolbox on the same weights
 #
 # Everything installs into the project folder: .venv (Python, JupyterLab, the
 # GoNB kernel and its tools), .pjrt (the XLA PJRT plugin), and Go's module
@@ -20,7 +21,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce bench test lint test-go test-notebooks clean
+.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce bench crosscheck test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -67,6 +68,13 @@ BENCH_VENV ?= $(CURDIR)/.venv-bench
 export BENCH_VENV
 bench: setup $(BENCH_VENV)/.requirements-installed
 	$(VENV)/bin/python bench/run.py
+# The attacks against Foolbox 3.3.4 on the same weights (in the benchmark's venv):
+# a table, then one JSON line; fails when an agreement is not met.
+crosscheck: setup $(BENCH_VENV)/.requirements-installed
+	$(GO) run ./bench/crosscheck -prepare -out out/crosscheck
+	$(BENCH_VENV)/bin/python bench/foolbox_reference.py --export out/crosscheck/export.json --out out/crosscheck
+	$(GO) run ./bench/crosscheck -out out/crosscheck
+
 $(BENCH_VENV)/.requirements-installed: bench/requirements.txt
 	VENV=$(BENCH_VENV) PYTHON=$(PYTHON) scripts/venv.sh
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt

@@ -7,15 +7,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"log"
-	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/gomlx/gomlx/core/tensors"
-
+	"github.com/advmlgo/advml/bench"
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/backend"
 	"github.com/advmlgo/advml/pkg/cnn"
@@ -43,21 +38,9 @@ func main() {
 		log.Fatal(err)
 	}
 	m := trained.Model
-	weights := map[string][]float32{}
-	for v := range m.Store().Scope("/" + cnn.ScopeName).IterVariables() {
-		value, err := v.Value()
-		if err != nil {
-			log.Fatal(err)
-		}
-		layer := "conv"
-		if strings.Contains(v.Path(), "/dense/") {
-			layer = "dense"
-		}
-		kind := "kernel"
-		if strings.HasSuffix(v.Path(), "biases") {
-			kind = "bias"
-		}
-		weights[layer+"_"+kind] = tensors.MustCopyFlatData[float32](value)
+	model, err := bench.ExportModel(m)
+	if err != nil {
+		log.Fatal(err)
 	}
 	indices, targets := experiment.PairIndices(data.Test, *pairs, 1)
 	a := attack.NewTargetedAscent()
@@ -69,30 +52,15 @@ func main() {
 		}
 		steps[i] = adv.Steps
 	}
-	mnistDir, err := mnist.GoMNISTDir()
-	if err != nil {
-		log.Fatal(err)
-	}
-	doc := map[string]any{
-		"config":     map[string]int{"filters": m.Config.Filters, "kernel": m.Config.Kernel, "pool": m.Config.Pool},
-		"batch_size": training.DefaultOptions().BatchSize,
-		"weights":    weights,
-		"mnist_dir":  mnistDir,
-		"step_size":  attack.DefaultStepSize,
-		"max_steps":  attack.DefaultMaxSteps,
-		"pairs":      map[string]any{"indices": indices, "targets": targets, "steps": steps},
-	}
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		log.Fatal(err)
-	}
-	f, err := os.Create(*out)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := json.NewEncoder(f).Encode(doc); err != nil {
-		log.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	doc := struct {
+		*bench.ModelExport
+		BatchSize int            `json:"batch_size"`
+		StepSize  float64        `json:"step_size"`
+		MaxSteps  int            `json:"max_steps"`
+		Pairs     map[string]any `json:"pairs"`
+	}{model, training.DefaultOptions().BatchSize, a.StepSize, a.MaxSteps,
+		map[string]any{"indices": indices, "targets": targets, "steps": steps}}
+	if err := bench.WriteJSON(*out, doc); err != nil {
 		log.Fatal(err)
 	}
 }

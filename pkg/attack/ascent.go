@@ -45,8 +45,11 @@ func NewTargetedAscent() *TargetedAscent {
 // each until the model predicts its target or MaxSteps, and clips the
 // result to each L∞ budget of epsilons (none: unbounded).
 func (a *TargetedAscent) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
-	return runMinimal(a, Linf, m, images, crit, epsilons, a.search)
+	return runMinimal(a, m, images, crit, epsilons, a.search)
 }
+
+// Norm is L∞, the norm of the article's budgets.
+func (a *TargetedAscent) Norm() Distance { return Linf }
 
 // String names the attack and its settings.
 func (a *TargetedAscent) String() string {

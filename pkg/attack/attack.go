@@ -17,6 +17,8 @@ type Attack interface {
 	// minimal attack searches once, without a budget, and clips its result
 	// to each budget (with none, Result has one unbounded entry).
 	Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error)
+	// Norm is the distance its budgets are measured in.
+	Norm() Distance
 	// String names the attack and its settings.
 	String() string
 }
@@ -25,8 +27,6 @@ type Attack interface {
 // PGD, APGD, ...). MinimalEpsilon turns one into a minimal attack.
 type FixedEpsilon interface {
 	Attack
-	// Norm is the distance the budget is measured in.
-	Norm() Distance
 	// budgeted attacks each image i within budgets[i].
 	budgeted(c *call, budgets []float64) (outcome, error)
 }
@@ -190,7 +190,7 @@ func runFixed(a FixedEpsilon, m classifier.Predictor, images []float32, crit Cri
 }
 
 // runMinimal is Run of a minimal attack: one search, clipped to each budget.
-func runMinimal(a Attack, d Distance, m classifier.Predictor, images []float32, crit Criterion, epsilons []float64,
+func runMinimal(a Attack, m classifier.Predictor, images []float32, crit Criterion, epsilons []float64,
 	search func(c *call) (outcome, error)) (*Result, error) {
 	if err := checkEpsilons(epsilons); err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func runMinimal(a Attack, d Distance, m classifier.Predictor, images []float32, 
 	for e := range outs {
 		outs[e] = out
 	}
-	return c.finish(a.String(), d, epsilons, outs)
+	return c.finish(a.String(), a.Norm(), epsilons, outs)
 }
 
 // finish clips each outcome into its budget and judges the clipped images

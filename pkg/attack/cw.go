@@ -45,8 +45,11 @@ func NewCarliniWagner() *CarliniWagner {
 // budget of epsilons (none: unbounded). An image for which no adversarial
 // was found comes back unchanged.
 func (a *CarliniWagner) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
-	return runMinimal(a, L2, m, images, crit, epsilons, a.search)
+	return runMinimal(a, m, images, crit, epsilons, a.search)
 }
+
+// Norm is L2.
+func (a *CarliniWagner) Norm() Distance { return L2 }
 
 // String names the attack and its settings.
 func (a *CarliniWagner) String() string {

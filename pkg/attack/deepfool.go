@@ -35,8 +35,11 @@ func NewDeepFool(d Distance) *DeepFool {
 // Run searches each image's minimal adversarial and clips it to each budget
 // of epsilons (none: unbounded).
 func (a *DeepFool) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
-	return runMinimal(a, a.Distance, m, images, crit, epsilons, a.search)
+	return runMinimal(a, m, images, crit, epsilons, a.search)
 }
+
+// Norm is the distance of the search and of the budgets.
+func (a *DeepFool) Norm() Distance { return a.Distance }
 
 // String names the attack and its settings.
 func (a *DeepFool) String() string {

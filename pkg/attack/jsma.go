@@ -40,8 +40,11 @@ func NewJSMA() *JSMA { return &JSMA{Theta: 1, MaxFraction: 0.145, ChunkSize: 64}
 // Run searches each image's adversarial with few changed pixels and clips
 // it to each L0 budget of epsilons (the number of pixels; none: unbounded).
 func (a *JSMA) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
-	return runMinimal(a, L0, m, images, crit, epsilons, a.search)
+	return runMinimal(a, m, images, crit, epsilons, a.search)
 }
+
+// Norm is L0: budgets count pixels.
+func (a *JSMA) Norm() Distance { return L0 }
 
 // String names the attack and its settings.
 func (a *JSMA) String() string {

@@ -34,7 +34,15 @@ func (a *MinimalEpsilon) Run(m classifier.Predictor, images []float32, crit Crit
 	if a.Attack == nil {
 		return nil, fmt.Errorf("attack: MinimalEpsilon has no Attack: give it a fixed-budget attack such as attack.NewPGD(attack.Linf)")
 	}
-	return runMinimal(a, a.Attack.Norm(), m, images, crit, epsilons, a.search)
+	return runMinimal(a, m, images, crit, epsilons, a.search)
+}
+
+// Norm is the norm of Attack's budget (L∞ while Attack is unset).
+func (a *MinimalEpsilon) Norm() Distance {
+	if a.Attack == nil {
+		return Linf
+	}
+	return a.Attack.Norm()
 }
 
 // String names the search and its attack.

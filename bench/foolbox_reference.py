@@ -1,0 +1,161 @@
+"""Foolbox 3.3.4 on the Go model's weights: the reference numbers that the Go
+attacks are cross-checked against.
+
+It rebuilds the Keras model of bench/reference.py, loads the weights exported
+by `go run ./bench/export`, wraps it in `foolbox.TensorFlowModel` with bounds
+(0, 1) and runs, on the first test images in file order with
+`Misclassification(labels)` as the criterion:
+
+- clean accuracy on the 10,000 test images;
+- FGSM (`LinfFastGradientAttack`, no random start) at one epsilon: success
+  rate, and the clipped adversarials written to DIR/fgsm_foolbox.f32 (raw
+  little-endian float32, n x 784 row-major, no header);
+- PGD (`LinfPGD`, fixed absolute step size, no random start) at several
+  epsilons: robust accuracy (1 - success rate) per epsilon, and the wall time
+  of the run at the speed epsilon (`pgd_speed_seconds`);
+- DeepFool L2 (`L2DeepFoolAttack`, logits loss) and Carlini-Wagner L2
+  (`L2CarliniWagnerAttack`), with epsilons=None: success rate, per-image L2
+  norm of (adversarial - original) where successful (null otherwise), median
+  over the successful ones.
+
+The settings come from the export's `crosscheck` object, which
+`go run ./bench/crosscheck -prepare` writes (bench/crosscheck holds them, so
+that both sides run the same). FGSM and PGD run in batches of
+--batch images (their results do not depend on the batching); DeepFool and CW
+run on their n images as one batch, because CW's early abort looks at the loss
+summed over the batch.
+
+Everything goes to DIR/foolbox.json; the last line on stdout is a JSON summary
+(the same without the per-image lists). Progress goes to stderr.
+
+    .venv-bench/bin/python bench/foolbox_reference.py --export out/crosscheck/export.json --out out/crosscheck [--batch 1000]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.dont_write_bytecode = True  # Importing reference.py must not leave bench/__pycache__ behind.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference import build, read_idx  # noqa: E402 (sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads)
+
+import eagerpy  # noqa: E402
+import foolbox  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_model(export):
+    """The Keras model of bench/reference.py carrying the exported weights."""
+    cfg, w = export["config"], export["weights"]
+    model = build(cfg)
+    model.layers[0].set_weights([np.array(w["conv_kernel"], np.float32).reshape(cfg["kernel"], cfg["kernel"], 1, cfg["filters"]),
+                                 np.array(w["conv_bias"], np.float32)])
+    model.layers[3].set_weights([np.array(w["dense_kernel"], np.float32).reshape(-1, 10), np.array(w["dense_bias"], np.float32)])
+    return model
+
+
+def batched_fixed_epsilon(attack, fmodel, x, y, epsilon, batch):
+    """Runs a fixed-epsilon attack batch by batch: the clipped adversarials and the success flags."""
+    clipped, success = [], []
+    for start in range(0, len(x), batch):
+        criterion = foolbox.criteria.Misclassification(tf.constant(y[start:start + batch]))
+        _, xpc, ok = attack(fmodel, tf.constant(x[start:start + batch]), criterion, epsilons=epsilon)
+        clipped.append(xpc.numpy())
+        success.append(ok.numpy())
+    return np.concatenate(clipped), np.concatenate(success)
+
+
+def minimization(attack, fmodel, x, y):
+    """Runs a minimization attack (epsilons=None) on one batch and summarises its L2 norms."""
+    start = time.perf_counter()
+    raw, _, success = attack(fmodel, tf.constant(x), foolbox.criteria.Misclassification(tf.constant(y)), epsilons=None)
+    seconds = time.perf_counter() - start
+    raw, success = raw.numpy(), success.numpy()
+    norms = np.linalg.norm((raw - x).reshape(len(x), -1).astype(np.float64), axis=1)
+    return raw, {
+        "success_rate": float(success.mean()),
+        "median_l2": float(np.median(norms[success])) if success.any() else None,
+        "l2": [float(d) if ok else None for d, ok in zip(norms, success)],
+        "seconds": seconds,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--export", required=True, help="JSON from go run ./bench/export")
+    parser.add_argument("--out", required=True, help="folder for foolbox.json and fgsm_foolbox.f32")
+    parser.add_argument("--batch", type=int, default=1000, help="batch size for clean accuracy, FGSM and PGD")
+    args = parser.parse_args()
+    with open(args.export) as f:
+        export = json.load(f)
+    if "crosscheck" not in export:
+        raise SystemExit(f"{args.export} has no crosscheck settings: write it with go run ./bench/crosscheck -prepare")
+    cfg = export["crosscheck"]
+    os.makedirs(args.out, exist_ok=True)
+    x_test = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)
+    y_test = read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False).astype(np.int64)
+    fmodel = foolbox.TensorFlowModel(load_model(export), bounds=(0, 1))
+    out = {"versions": {"foolbox": foolbox.__version__, "eagerpy": eagerpy.__version__, "tensorflow": tf.__version__},
+           "settings": cfg, "batch": args.batch}
+
+    start = time.perf_counter()
+    predictions = np.concatenate([np.argmax(fmodel(tf.constant(x_test[i:i + args.batch])).numpy(), axis=1)
+                                  for i in range(0, len(x_test), args.batch)])
+    out["clean"] = {"n": len(x_test), "accuracy": float(np.mean(predictions == y_test)), "seconds": time.perf_counter() - start}
+    log(f"clean accuracy {out['clean']['accuracy']:.4f}")
+
+    c = cfg["fgsm"]
+    start = time.perf_counter()
+    clipped, success = batched_fixed_epsilon(foolbox.attacks.LinfFastGradientAttack(random_start=False), fmodel,
+                                             x_test[:c["n"]], y_test[:c["n"]], c["epsilon"], args.batch)
+    out["fgsm"] = {"success_rate": float(success.mean()), "seconds": time.perf_counter() - start}
+    clipped.reshape(c["n"], -1).astype("<f4").tofile(os.path.join(args.out, "fgsm_foolbox.f32"))
+    log(f"fgsm success {out['fgsm']['success_rate']:.4f} in {out['fgsm']['seconds']:.1f}s")
+
+    c = cfg["pgd"]
+    attack = foolbox.attacks.LinfPGD(steps=c["steps"], abs_stepsize=c["abs_stepsize"], random_start=False)
+    speed_epsilon = cfg["speed"]["pgd_epsilon"]
+    epsilons = list(c["epsilons"]) + ([] if speed_epsilon in c["epsilons"] else [speed_epsilon])
+    robust, seconds = {}, {}
+    for epsilon in epsilons:
+        start = time.perf_counter()
+        _, success = batched_fixed_epsilon(attack, fmodel, x_test[:c["n"]], y_test[:c["n"]], epsilon, args.batch)
+        seconds[epsilon] = time.perf_counter() - start
+        robust[epsilon] = float(1 - success.mean())
+        log(f"pgd eps {epsilon}: robust accuracy {robust[epsilon]:.4f} in {seconds[epsilon]:.1f}s")
+    out["pgd"] = {"robust_accuracy": {str(e): robust[e] for e in c["epsilons"]},
+                  "seconds": sum(seconds[e] for e in c["epsilons"]),
+                  "pgd_speed_seconds": seconds[speed_epsilon]}
+
+    c = cfg["deepfool"]
+    attack = foolbox.attacks.L2DeepFoolAttack(steps=c["steps"], candidates=c["candidates"], overshoot=c["overshoot"], loss="logits")
+    _, out["deepfool"] = minimization(attack, fmodel, x_test[:c["n"]], y_test[:c["n"]])
+    log(f"deepfool success {out['deepfool']['success_rate']:.4f}, median L2 {out['deepfool']['median_l2']} "
+        f"in {out['deepfool']['seconds']:.1f}s")
+
+    c = cfg["cw"]
+    attack = foolbox.attacks.L2CarliniWagnerAttack(binary_search_steps=c["binary_search_steps"], steps=c["steps"],
+                                                   stepsize=c["stepsize"], confidence=c["confidence"],
+                                                   initial_const=c["initial_const"])
+    raw, out["cw"] = minimization(attack, fmodel, x_test[:c["n"]], y_test[:c["n"]])
+    # Where CW finds nothing it returns an all-zero image, which Foolbox still counts as a success if the model
+    # misclassifies that black image.
+    out["cw"]["zero_images_returned"] = int(np.sum(~raw.reshape(c["n"], -1).any(axis=1)))
+    log(f"cw success {out['cw']['success_rate']:.4f}, median L2 {out['cw']['median_l2']} in {out['cw']['seconds']:.1f}s")
+
+    with open(os.path.join(args.out, "foolbox.json"), "w") as f:
+        json.dump(out, f, indent=1)
+    summary = {k: v for k, v in out.items() if k != "settings"}
+    for name in ("deepfool", "cw"):
+        summary[name] = {k: v for k, v in out[name].items() if k != "l2"}
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

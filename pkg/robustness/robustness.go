@@ -1,0 +1,238 @@
+package robustness
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// Report is a robustness evaluation: clean accuracy, and for each budget the
+// robust accuracy under the attacks, taken per image as the worst case
+// (AutoAttack's rule: an image counts as robust only if the model classifies
+// it right and no attack fools it).
+type Report struct {
+	Distance      attack.Distance
+	Epsilons      []float64
+	Attacks       []string // The attacks, in the order they ran.
+	N             int      // Images evaluated.
+	CleanAccuracy float64
+	// RobustAccuracy[e] is the worst-case robust accuracy at Epsilons[e].
+	RobustAccuracy []float64
+	// AfterAttack[k][e] is the robust accuracy at Epsilons[e] once attacks
+	// 0..k have run: how much each attack adds to the ensemble.
+	AfterAttack [][]float64
+	// Robust[e][i] tells whether image i resisted every attack at Epsilons[e].
+	Robust [][]bool
+	// FooledBy[e][i] is the index of the attack that first fooled image i at
+	// Epsilons[e], -1 if none did (or the image was misclassified already).
+	FooledBy [][]int
+	// Adversarials[e] holds, per image, the adversarial that fooled it at
+	// Epsilons[e], or the image itself: flat.
+	Adversarials [][]float32
+	PerClass     []ClassReport
+	Sanity       []Check
+}
+
+// ClassReport is the evaluation restricted to the images of one true class.
+type ClassReport struct {
+	Class          int
+	N              int
+	CleanAccuracy  float64
+	RobustAccuracy []float64 // Per budget.
+}
+
+// Evaluate measures m's robustness on images (flat) with their labels under
+// attacks, at each budget of epsilons. Every attack must measure its budget
+// in the same norm. At each budget the attacks run in turn, each on the
+// images that resisted those before it, so the ensemble's cost falls as it
+// goes. The sanity checks run alongside (see Check).
+func Evaluate(m classifier.Predictor, images []float32, labels []int, attacks []attack.Attack, epsilons ...float64) (*Report, error) {
+	if len(attacks) == 0 {
+		return nil, fmt.Errorf("robustness: no attacks: give at least one, e.g. attack.NewPGD(attack.Linf)")
+	}
+	if len(epsilons) == 0 {
+		return nil, fmt.Errorf("robustness: no budgets: give at least one ε")
+	}
+	g := m.Geometry()
+	n, err := g.CheckImages(images)
+	if err != nil {
+		return nil, fmt.Errorf("robustness: %w", err)
+	}
+	if len(labels) != n {
+		return nil, fmt.Errorf("robustness: %d labels for %d images: give one per image", len(labels), n)
+	}
+	r := &Report{Distance: attacks[0].Norm(), Epsilons: epsilons, N: n}
+	for k, a := range attacks {
+		if d := a.Norm(); d != r.Distance {
+			return nil, fmt.Errorf("robustness: attack %d (%v) measures budgets in %v, attack 0 in %v: evaluate one norm at a time", k, a, d, r.Distance)
+		}
+		r.Attacks = append(r.Attacks, a.String())
+	}
+	classes, _, err := classifier.Classify(m, images)
+	if err != nil {
+		return nil, fmt.Errorf("robustness: %w", err)
+	}
+	correct := make([]bool, n)
+	for i := range correct {
+		correct[i] = classes[i] == labels[i]
+	}
+	r.CleanAccuracy = fraction(correct)
+	r.AfterAttack = make([][]float64, len(attacks))
+	for k := range r.AfterAttack {
+		r.AfterAttack[k] = make([]float64, len(epsilons))
+	}
+	agreement := &agreementCheck{}
+	for e, eps := range epsilons {
+		robust := slices.Clone(correct)
+		fooledBy := make([]int, n)
+		for i := range fooledBy {
+			fooledBy[i] = -1
+		}
+		adversarials := slices.Clone(images)
+		for k, a := range attacks {
+			var left []int
+			for i, ok := range robust {
+				if ok {
+					left = append(left, i)
+				}
+			}
+			if len(left) > 0 {
+				sub, subLabels := pick(g, images, labels, left)
+				res, err := a.Run(m, sub, attack.Misclassification{Labels: subLabels}, eps)
+				if err != nil {
+					return nil, fmt.Errorf("robustness: %v at ε=%g: %w", a, eps, err)
+				}
+				agreement.add(res)
+				for j, i := range left {
+					if res.Success[0][j] {
+						robust[i], fooledBy[i] = false, k
+						copy(g.Image(adversarials, i), g.Image(res.Clipped[0], j))
+					}
+				}
+			}
+			r.AfterAttack[k][e] = fraction(robust)
+		}
+		r.Robust = append(r.Robust, robust)
+		r.FooledBy = append(r.FooledBy, fooledBy)
+		r.Adversarials = append(r.Adversarials, adversarials)
+		r.RobustAccuracy = append(r.RobustAccuracy, fraction(robust))
+	}
+	r.PerClass = perClass(labels, correct, r.Robust, g.Classes)
+	r.Sanity, err = sanityChecks(m, images, labels, r, agreement)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// pick returns the images and labels listed in indices.
+func pick(g classifier.Geometry, images []float32, labels []int, indices []int) ([]float32, []int) {
+	sub := make([]float32, 0, len(indices)*g.Pixels())
+	subLabels := make([]int, len(indices))
+	for j, i := range indices {
+		sub = append(sub, g.Image(images, i)...)
+		subLabels[j] = labels[i]
+	}
+	return sub, subLabels
+}
+
+func fraction(flags []bool) float64 {
+	if len(flags) == 0 {
+		return 0
+	}
+	n := 0
+	for _, f := range flags {
+		if f {
+			n++
+		}
+	}
+	return float64(n) / float64(len(flags))
+}
+
+func perClass(labels []int, correct []bool, robust [][]bool, numClasses int) []ClassReport {
+	out := make([]ClassReport, numClasses)
+	for c := range out {
+		out[c] = ClassReport{Class: c, RobustAccuracy: make([]float64, len(robust))}
+	}
+	for i, l := range labels {
+		out[l].N++
+		if correct[i] {
+			out[l].CleanAccuracy++
+		}
+		for e := range robust {
+			if robust[e][i] {
+				out[l].RobustAccuracy[e]++
+			}
+		}
+	}
+	for c := range out {
+		if n := float64(out[c].N); n > 0 {
+			out[c].CleanAccuracy /= n
+			for e := range out[c].RobustAccuracy {
+				out[c].RobustAccuracy[e] /= n
+			}
+		}
+	}
+	return out
+}
+
+// Perturbations sums up the minimal perturbations an attack found, in one
+// norm: the quartiles are over every image, those never fooled counting as
+// +Inf; images misclassified from the start count with distance 0.
+type Perturbations struct {
+	Attack      string
+	Distance    attack.Distance
+	N           int
+	SuccessRate float64
+	Q1, Median  float64
+	Q3          float64
+	Distances   []float64 // Per image; +Inf where the attack failed.
+}
+
+// MinimalPerturbations runs each minimal attack (without budget) on images
+// and sums up the distances of its adversarials in d. The results are
+// returned too, for galleries.
+func MinimalPerturbations(m classifier.Predictor, images []float32, labels []int, attacks []attack.Attack, d attack.Distance) ([]Perturbations, []*attack.Result, error) {
+	var out []Perturbations
+	var results []*attack.Result
+	for _, a := range attacks {
+		res, err := a.Run(m, images, attack.Misclassification{Labels: labels})
+		if err != nil {
+			return nil, nil, fmt.Errorf("robustness: %v: %w", a, err)
+		}
+		distances := res.Distances(0, d)
+		for i, ok := range res.Success[0] {
+			if !ok {
+				distances[i] = math.Inf(1)
+			}
+		}
+		p := Perturbations{Attack: a.String(), Distance: d, N: res.N(), SuccessRate: res.SuccessRate(0), Distances: distances}
+		p.Q1, p.Median, p.Q3 = Quantile(distances, 0.25), Quantile(distances, 0.5), Quantile(distances, 0.75)
+		out, results = append(out, p), append(results, res)
+	}
+	return out, results, nil
+}
+
+// Quantile returns the q-quantile of values (0 ≤ q ≤ 1) by linear
+// interpolation between order statistics; +Inf values sort last. values is
+// not modified; the quantile of nothing is NaN.
+func Quantile(values []float64, q float64) float64 {
+	if len(values) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(values)
+	slices.Sort(s)
+	pos := q * float64(len(s)-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, len(s)-1)
+	if s[lo] == s[hi] || math.IsInf(s[hi], 1) && pos == float64(lo) {
+		return s[lo]
+	}
+	if math.IsInf(s[hi], 1) {
+		return math.Inf(1)
+	}
+	return s[lo] + (pos-float64(lo))*(s[hi]-s[lo])
+}

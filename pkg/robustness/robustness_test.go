@@ -1,0 +1,230 @@
+package robustness_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/robustness"
+)
+
+func testImages(t *testing.T, n int) ([]float32, []int) {
+	test := testutil.MNIST(t).Test
+	return test.Images[:n*mnist.Pixels], test.Labels[:n]
+}
+
+func lightPGD() *attack.PGD {
+	pgd := attack.NewPGD(attack.Linf)
+	pgd.Steps = 10
+	pgd.RelStepSize = 0.15
+	return pgd
+}
+
+func TestEvaluateTakesTheWorstCase(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 60)
+	epsilons := []float64{0, 0.05, 0.1, 0.3}
+	r, err := robustness.Evaluate(m, images, labels, []attack.Attack{attack.NewFGSM(), lightPGD()}, epsilons...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, clean, err := m.Evaluate(images, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(r.CleanAccuracy-clean) > 1e-9 || r.RobustAccuracy[0] != r.CleanAccuracy {
+		t.Errorf("clean accuracy %g (model says %g), robust at ε=0 %g", r.CleanAccuracy, clean, r.RobustAccuracy[0])
+	}
+	for e, eps := range epsilons {
+		if r.AfterAttack[0][e] < r.AfterAttack[1][e] || r.AfterAttack[1][e] != r.RobustAccuracy[e] {
+			t.Errorf("ε=%g: robust accuracy after each attack %g, %g; worst case %g", eps, r.AfterAttack[0][e], r.AfterAttack[1][e], r.RobustAccuracy[e])
+		}
+		if e > 0 && r.RobustAccuracy[e] > r.RobustAccuracy[e-1] {
+			t.Errorf("robust accuracy rises from %g to %g as ε grows to %g", r.RobustAccuracy[e-1], r.RobustAccuracy[e], eps)
+		}
+		classes, _, err := m.Classify(r.Adversarials[e])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range r.N {
+			image := mnist.Geometry.Image(r.Adversarials[e], i)
+			switch {
+			case r.Robust[e][i] && (classes[i] != labels[i] || r.FooledBy[e][i] != -1):
+				t.Errorf("ε=%g image %d: robust, but predicted %d (label %d), fooled by %d", eps, i, classes[i], labels[i], r.FooledBy[e][i])
+			case r.FooledBy[e][i] >= 0 && classes[i] == labels[i]:
+				t.Errorf("ε=%g image %d: fooled by attack %d, yet its adversarial is classified right", eps, i, r.FooledBy[e][i])
+			}
+			if d := attack.Linf.Measure(mnist.Geometry.Image(images, i), image); d > eps+1e-6 {
+				t.Errorf("ε=%g image %d: adversarial at L∞ %g", eps, i, d)
+			}
+		}
+	}
+	if r.RobustAccuracy[3] > 0.2 {
+		t.Errorf("robust accuracy %g at ε=0.3: the article's linear model should fall", r.RobustAccuracy[3])
+	}
+	n, robust := 0, 0.0
+	for _, c := range r.PerClass {
+		n += c.N
+		robust += c.RobustAccuracy[2] * float64(c.N)
+	}
+	if n != r.N || math.Abs(robust/float64(n)-r.RobustAccuracy[2]) > 1e-9 {
+		t.Errorf("per-class breakdown covers %d images and averages to %g, overall %g", n, robust/float64(n), r.RobustAccuracy[2])
+	}
+	for _, c := range r.Sanity {
+		if !c.Passed {
+			t.Errorf("sanity check failed on the article's model: %v", c)
+		}
+	}
+	if len(r.Sanity) < 6 {
+		t.Errorf("only %d sanity checks: %v", len(r.Sanity), r.Sanity)
+	}
+}
+
+// outputsProbabilities is the article's CNN whose "logits" are its
+// probabilities: a classic mistake that flattens every loss.
+type outputsProbabilities struct{ *cnn.Model }
+
+func (o outputsProbabilities) Logits(scope *model.Scope, images *Node) *Node {
+	return Softmax(o.Model.Logits(scope, images), -1)
+}
+
+// hidesGradients stops gradients at its input: gradient masking at its
+// crudest.
+type hidesGradients struct{ *cnn.Model }
+
+func (h hidesGradients) Logits(scope *model.Scope, images *Node) *Node {
+	return h.Model.Logits(scope, StopGradient(images))
+}
+
+// noisy answers every query with fresh noise added.
+type noisy struct {
+	classifier.Differentiable
+	rng *rand.Rand
+}
+
+func (n noisy) Predict(images []float32) ([][]float32, error) {
+	probs, err := n.Differentiable.Predict(images)
+	for _, row := range probs {
+		row[0] += float32(n.rng.Float64() * 1e-3)
+	}
+	return probs, err
+}
+
+// liar claims to fool every image but returns them unchanged, and moves
+// them beyond the budget by 0.5 on one pixel.
+type liar struct{ attack.Attack }
+
+func (l liar) Run(m classifier.Predictor, images []float32, crit attack.Criterion, epsilons ...float64) (*attack.Result, error) {
+	res, err := l.Attack.Run(m, images, crit, epsilons...)
+	if err != nil {
+		return nil, err
+	}
+	for e := range res.Epsilons {
+		for i := range res.Claimed[e] {
+			res.Claimed[e][i] = true
+		}
+		res.Clipped[e][0] = min(1, res.Originals[0]+0.5)
+	}
+	return res, nil
+}
+
+func TestSanityChecksCatchProblems(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 20)
+	failed := func(r *robustness.Report, name string) bool {
+		for _, c := range r.Sanity {
+			if c.Name == name {
+				return !c.Passed
+			}
+		}
+		t.Fatalf("no check named %q in %v", name, r.Sanity)
+		return false
+	}
+	for _, tc := range []struct {
+		m     classifier.Predictor
+		a     attack.Attack
+		check string
+	}{
+		{outputsProbabilities{m}, attack.NewFGSM(), "losses on logits"},
+		{hidesGradients{m}, attack.NewFGSM(), "non-zero gradients"},
+		{noisy{m, rand.New(rand.NewPCG(1, 2))}, lightPGD(), "deterministic predictions"},
+		{m, liar{attack.NewFGSM()}, "attack verdicts agree with re-prediction"},
+		{m, liar{attack.NewFGSM()}, "perturbations within budget"},
+	} {
+		r, err := robustness.Evaluate(tc.m, images, labels, []attack.Attack{tc.a}, 0.05)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !failed(r, tc.check) {
+			t.Errorf("%T with %v: the check %q passed", tc.m, tc.a, tc.check)
+		}
+	}
+}
+
+func TestMinimalPerturbations(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 30)
+	stats, results, err := robustness.MinimalPerturbations(m, images, labels, []attack.Attack{attack.NewDeepFool(attack.L2)}, attack.L2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, res := stats[0], results[0]
+	if !(s.Q1 <= s.Median && s.Median <= s.Q3) || s.N != 30 || s.SuccessRate != res.SuccessRate(0) {
+		t.Errorf("quartiles %g ≤ %g ≤ %g, n %d, success %g", s.Q1, s.Median, s.Q3, s.N, s.SuccessRate)
+	}
+	for i, d := range res.Distances(0, attack.L2) {
+		if res.Success[0][i] != !math.IsInf(s.Distances[i], 1) || res.Success[0][i] && d != s.Distances[i] {
+			t.Errorf("image %d: distance %g, success %v, summary holds %g", i, d, res.Success[0][i], s.Distances[i])
+		}
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	inf := math.Inf(1)
+	for _, tc := range []struct {
+		values []float64
+		q      float64
+		want   float64
+	}{
+		{[]float64{3, 1, 2}, 0.5, 2}, {[]float64{4, 1, 3, 2}, 0.5, 2.5}, {[]float64{1, 2, 3, 4, 5}, 0.25, 2},
+		{[]float64{1, inf, inf}, 0.5, inf}, {[]float64{1, 2, inf}, 0.25, 1.5}, {[]float64{7}, 0.75, 7},
+	} {
+		if got := robustness.Quantile(tc.values, tc.q); got != tc.want {
+			t.Errorf("Quantile(%v, %g) = %g, want %g", tc.values, tc.q, got, tc.want)
+		}
+	}
+	if !math.IsNaN(robustness.Quantile(nil, 0.5)) {
+		t.Error("the median of nothing is not NaN")
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 2)
+	for _, tc := range []struct {
+		attacks  []attack.Attack
+		labels   []int
+		epsilons []float64
+		want     string
+	}{
+		{nil, labels, []float64{0.1}, "no attacks"},
+		{[]attack.Attack{attack.NewFGSM()}, labels, nil, "no budgets"},
+		{[]attack.Attack{attack.NewFGSM()}, labels[:1], []float64{0.1}, "1 labels for 2 images"},
+		{[]attack.Attack{attack.NewFGSM(), attack.NewFGM()}, labels, []float64{0.1}, "evaluate one norm at a time"},
+		{[]attack.Attack{attack.NewFGSM()}, labels, []float64{-1}, "ε -1 is not a budget"},
+	} {
+		_, err := robustness.Evaluate(m, images, tc.labels, tc.attacks, tc.epsilons...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an error containing %q", err, tc.want)
+		}
+	}
+}
