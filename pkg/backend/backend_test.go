@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -27,6 +28,14 @@ func TestDefaultIsXLAOnCPU(t *testing.T) {
 	b2, err := backend.NewWithConfig("xla:cpu")
 	if err != nil || b2 != b {
 		t.Fatalf("\"\" and \"xla:cpu\" should share one engine: %v %v", b2, err)
+	}
+	// The engine was made with the flags that make training repeatable
+	// across CPUs (or with the user's own values of them).
+	for _, flag := range backend.RepeatableFlags {
+		name, _, _ := strings.Cut(flag, "=")
+		if !strings.Contains(os.Getenv(backend.EnvXLAFlags), name+"=") {
+			t.Errorf("XLA_FLAGS = %q lacks %s", os.Getenv(backend.EnvXLAFlags), name)
+		}
 	}
 }
 
