@@ -301,10 +301,10 @@ func apgdStep(scope *model.Scope, m classifier.Differentiable, key apgdKey, stat
 	x0, classes, lossLabels, lossTargets, eps := fixed[0], fixed[1], fixed[2], fixed[3], fixed[4]
 	first, checkpoint, minRises := scalars[1], scalars[2], scalars[3]
 
-	logits := m.Logits(scope, x)
+	logits, loss, g := lossGradient(scope, m, x, func(logits *Node) *Node {
+		return apgdLoss(logits, lossLabels, lossTargets, key.loss, key.targeted)
+	})
 	done := isAdversarial(logits, classes, key.targeted)
-	loss := apgdLoss(logits, lossLabels, lossTargets, key.loss, key.targeted)
-	g := Gradient(ReduceAllSum(loss), x)[0]
 
 	improved := GreaterThan(loss, bestLoss)
 	best, bestGradient, bestLoss = selectImages(improved, x, best), selectImages(improved, g, bestGradient), Max(loss, bestLoss)

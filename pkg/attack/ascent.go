@@ -172,9 +172,8 @@ func (a *TargetedAscent) search(c *call) (outcome, error) {
 // defined where p_target underflows to zero in float32 (a very confident
 // model), where the plain gradient would vanish and stall the attack.
 func ascentStep(scope *model.Scope, m classifier.Differentiable, key ascentKey, x, targets, stepSize *Node) ([]*Node, *Node) {
-	logits := m.Logits(scope, x)
+	logits, _, g := lossGradient(scope, m, x, func(logits *Node) *Node { return Neg(crossEntropy(logits, targets)) })
 	done := isAdversarial(logits, targets, true)
-	g := Gradient(ReduceAllSum(Neg(crossEntropy(logits, targets))), x)[0]
 	moved := ClipScalar(Add(x, Mul(stepSize, key.scaling.scale(g))), 0, 1)
 	return []*Node{StopGradient(selectImages(done, x, moved)), StopGradient(Softmax(logits, -1))}, done
 }

@@ -174,8 +174,9 @@ func cwStep(scope *model.Scope, m classifier.Differentiable, key cwKey, state, f
 	w0, classes, consts, originals := fixed[0], fixed[1], fixed[2], fixed[3]
 	check, rate, bias1, bias2, kappa := scalars[1], scalars[2], scalars[3], scalars[4], scalars[5]
 	toImage := func(w *Node) *Node { return AddScalar(MulScalar(Tanh(w), 0.5), 0.5) }
-	x := toImage(Add(w0, delta))
-	logits := m.Logits(scope, x)
+	tanh := Tanh(Add(w0, delta))
+	x := AddScalar(MulScalar(tanh, 0.5), 0.5)
+	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
 	margin := Sub(logitOf(logits, classes), largestOther(logits, classes)) // Untargeted: the label must lose.
 	if key.targeted {
 		margin = Neg(margin) // Targeted: the target must win.
@@ -183,9 +184,13 @@ func cwStep(scope *model.Scope, m classifier.Differentiable, key cwKey, state, f
 	margin = Add(margin, kappa)
 	// The distance term is measured from the original as tanh space gives
 	// it back (Foolbox's rule), the best distance from the original itself.
-	squared := Reshape(perImage(Square(Sub(x, toImage(w0))), ReduceSum), -1)
-	loss := Add(Mul(consts, Max(margin, ZerosLike(margin))), squared) // [B]
-	g := Gradient(ReduceAllSum(loss), delta)[0]
+	fromOriginal := Sub(x, toImage(w0))
+	penalty := Mul(consts, Max(margin, ZerosLike(margin)))
+	loss := Add(penalty, Reshape(perImage(Square(fromOriginal), ReduceSum), -1)) // [B]
+	// The gradient with respect to δ: the penalty's through the model, the
+	// distance's directly, then through x = (tanh(w₀+δ)+1)/2.
+	gx := Add(vjp(Gradient(ReduceAllSum(penalty), logits)[0]), MulScalar(fromOriginal, 2))
+	g := Mul(gx, MulScalar(OneMinus(Square(tanh)), 0.5))
 
 	nextM1 := Add(MulScalar(moment1, adamBeta1), MulScalar(g, 1-adamBeta1))
 	nextM2 := Add(MulScalar(moment2, adamBeta2), MulScalar(Square(g), 1-adamBeta2))

@@ -115,16 +115,16 @@ func (a *DeepFool) search(c *call) (outcome, error) {
 // candidates [B, k] the classes to consider (the original prediction
 // first).
 func deepFoolStep(scope *model.Scope, m classifier.Differentiable, key deepFoolKey, x, total, x0, labels, candidates, overshoot *Node) ([]*Node, *Node) {
-	logits := m.Logits(scope, x)
+	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
 	done := isAdversarial(logits, labels, false)
-	pick := func(j int) *Node { // The logit of each image's candidate j, [B].
-		return logitOf(logits, Reshape(Slice(candidates, AxisRange(), AxisElem(j)), -1))
-	}
-	original := pick(0)
+	numClasses := logits.Shape().Dimensions[1]
+	candidate := func(j int) *Node { return Reshape(Slice(candidates, AxisRange(), AxisElem(j)), -1) }
+	original := logitOf(logits, candidate(0))
 	var gaps, directions []*Node
 	for j := 1; j < key.candidates; j++ {
-		f := Sub(pick(j), original) // Negative while the original class wins.
-		w := Gradient(ReduceAllSum(f), x)[0]
+		f := Sub(logitOf(logits, candidate(j)), original) // Negative while the original class wins.
+		// Its gradient: the Jacobian's product with e_candidate − e_original.
+		w := vjp(Sub(OneHot(candidate(j), numClasses, x.DType()), OneHot(candidate(0), numClasses, x.DType())))
 		dual := L1 // The norm dual to L∞ measures the gradient.
 		if key.norm == L2 {
 			dual = L2

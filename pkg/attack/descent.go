@@ -119,9 +119,8 @@ func (d descent) run(c *call, budgets []float64) (outcome, error) {
 // originals, classes the labels or targets, eps and alpha the budgets and
 // step sizes, final the loop's last-call flag.
 func descentStep(scope *model.Scope, m classifier.Differentiable, key descentKey, x, x0, classes, eps, alpha, final *Node) ([]*Node, *Node) {
-	logits := m.Logits(scope, x)
+	logits, _, g := lossGradient(scope, m, x, func(logits *Node) *Node { return crossEntropy(logits, classes) })
 	adversarial := isAdversarial(logits, classes, key.targeted)
-	g := Gradient(ReduceAllSum(crossEntropy(logits, classes)), x)[0]
 	direction := normalize(g, key.norm)
 	if key.targeted {
 		direction = Neg(direction)

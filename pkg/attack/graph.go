@@ -3,10 +3,23 @@ package attack
 import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/classifier"
 )
 
 // Graph pieces shared by the gradient attacks. Per-image values are [B];
 // images are [B, rows, cols, channels].
+
+// lossGradient builds m's logits on x and the gradient, with respect to x,
+// of a loss of the logits summed over the batch. loss returns one value per
+// image, returned too. The gradient goes through the model's own
+// vector-Jacobian product when it has one (classifier.FastGradients).
+func lossGradient(scope *model.Scope, m classifier.Differentiable, x *Node, loss func(logits *Node) *Node) (logits, value, grad *Node) {
+	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
+	value = loss(logits)
+	return logits, value, vjp(Gradient(ReduceAllSum(value), logits)[0])
+}
 
 // tiny keeps divisions by a norm defined when the norm is zero.
 const tiny = 1e-12

@@ -121,11 +121,11 @@ func (a *JSMA) search(c *call) (outcome, error) {
 // images and the search domain [B, pixels]; fixed: the criterion's classes
 // and the targets; theta the change.
 func jsmaStep(scope *model.Scope, m classifier.Differentiable, targeted bool, x, domain, classes, targets, theta *Node) ([]*Node, *Node) {
-	logits := m.Logits(scope, x)
+	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
 	adversarial := isAdversarial(logits, classes, targeted)
-	target := logitOf(logits, targets)
-	alpha := Gradient(ReduceAllSum(target), x)[0]
-	beta := Gradient(ReduceAllSum(Sub(ReduceSum(logits, -1), target)), x)[0]
+	isTarget := OneHot(targets, logits.Shape().Dimensions[1], x.DType())
+	alpha := vjp(isTarget)          // ∂z_target/∂x
+	beta := vjp(OneMinus(isTarget)) // ∂(Σ_{j≠target} z_j)/∂x
 	batch := x.Shape().Dimensions[0]
 	pixels := x.Shape().Size() / batch
 	alpha, beta = Reshape(alpha, batch, pixels), Reshape(beta, batch, pixels)

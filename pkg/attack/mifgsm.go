@@ -97,9 +97,8 @@ func miFGSMStep(scope *model.Scope, m classifier.Differentiable, key miFGSMKey, 
 	x, momentum := state[0], state[1]
 	x0, classes, eps, alpha := fixed[0], fixed[1], fixed[2], fixed[3]
 	final, decay := scalars[0], scalars[1]
-	logits := m.Logits(scope, x)
+	logits, _, g := lossGradient(scope, m, x, func(logits *Node) *Node { return crossEntropy(logits, classes) })
 	adversarial := isAdversarial(logits, classes, key.targeted)
-	g := Gradient(ReduceAllSum(crossEntropy(logits, classes)), x)[0]
 	if key.targeted {
 		g = Neg(g)
 	}

@@ -36,13 +36,45 @@ type Differentiable interface {
 	Logits(scope *model.Scope, images *Node) *Node
 }
 
+// FastGradients is a Differentiable classifier that computes the products
+// of its logits' Jacobian with a cotangent faster than GoMLX's automatic
+// differentiation of Logits does (the article's CNN does, by routing the
+// max-pool's gradient and transposing its convolution by hand). Attacks
+// and Jacobians use it, through LogitsWithVJP, when a model has it. A type
+// that embeds such a model and changes its Logits must change LogitsWithVJP
+// to match (or embed the Differentiable interface instead, which hides it).
+type FastGradients interface {
+	Differentiable
+	// LogitsWithVJP builds the logits of images, as Logits does, and a
+	// function that returns, for a cotangent of the logits [batch, classes],
+	// the gradient of Σ cotangent·logits with respect to images.
+	LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, vjp func(cotangent *Node) *Node)
+}
+
+// LogitsWithVJP builds m's logits on images and the function that turns a
+// cotangent of the logits into a gradient with respect to images: m's own
+// when it implements FastGradients, GoMLX's automatic differentiation
+// otherwise. The cotangent is a constant for the product (no gradient flows
+// through it).
+func LogitsWithVJP(scope *model.Scope, m Differentiable, images *Node) (logits *Node, vjp func(cotangent *Node) *Node) {
+	if f, ok := m.(FastGradients); ok {
+		return f.LogitsWithVJP(scope, images)
+	}
+	logits = m.Logits(scope, images)
+	return logits, func(cotangent *Node) *Node {
+		return Gradient(ReduceAllSum(Mul(StopGradient(cotangent), logits)), images)[0]
+	}
+}
+
 // LogitsFunc builds a classifier's logits [batch, Classes] from images
 // [batch, Rows, Cols, Channels], with its weights as variables of scope.
 type LogitsFunc func(scope *model.Scope, images *Node) *Node
 
 // BatchSize is how many images Model sends to the engine at once when it
-// predicts or evaluates.
-const BatchSize = 1000
+// predicts or evaluates. Small batches keep the intermediate values in the
+// CPU's caches: the article's CNN predicts in 27 µs per image in batches of
+// 128, in 61 µs in batches of 1,024 (measured on this project's machine).
+const BatchSize = 128
 
 // Model is a Differentiable classifier made of a GoMLX graph function and
 // its weights. It is safe for concurrent use.

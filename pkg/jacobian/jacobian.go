@@ -37,15 +37,24 @@ func (o Output) String() string {
 // cols, channels]. Examples of a batch do not interact in the model, so the
 // gradient of an output summed over the batch is, per example, that
 // example's own gradient.
+//
+// Each row is one vector-Jacobian product of the logits (the model's own
+// when it implements classifier.FastGradients), with the cotangent that
+// selects output k: e_k for the logits, the gradient of p_k with respect to
+// the logits for the probabilities.
 func BatchJacobian(scope *model.Scope, m classifier.Differentiable, images *Node, of Output) *Node {
-	outputs := m.Logits(scope, images)
-	if of == Probabilities {
-		outputs = Softmax(outputs, -1)
-	}
+	logits, vjp := classifier.LogitsWithVJP(scope, m, images)
 	classes := m.Geometry().Classes
+	probabilities := Softmax(logits, -1)
 	rows := make([]*Node, classes)
 	for k := range classes {
-		rows[k] = Gradient(ReduceAllSum(Slice(outputs, AxisRange(), AxisElem(k))), images)[0]
+		var cotangent *Node
+		if of == Probabilities {
+			cotangent = Gradient(ReduceAllSum(Slice(probabilities, AxisRange(), AxisElem(k))), logits)[0]
+		} else {
+			cotangent = BroadcastToDims(OneHot(Const(images.Graph(), []int32{int32(k)}), classes, images.DType()), logits.Shape().Dimensions...)
+		}
+		rows[k] = vjp(cotangent)
 	}
 	return Stack(rows, 1)
 }

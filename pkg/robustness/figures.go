@@ -42,9 +42,9 @@ func CompareCurves(names []string, reports ...*Report) (image.Image, error) {
 
 // Gallery draws, for each attack's result (its first budget), the
 // adversarials of its first n images in a row, each captioned with the
-// model's prediction and the perturbation's size in d; the first row shows
-// the originals.
-func Gallery(results []*attack.Result, n int, d attack.Distance) (image.Image, error) {
+// model's prediction and the perturbation's size in the attack's norm; the
+// first row shows the originals.
+func Gallery(results []*attack.Result, n int) (image.Image, error) {
 	if len(results) == 0 {
 		return nil, fmt.Errorf("robustness: no results to draw")
 	}
@@ -62,7 +62,7 @@ func Gallery(results []*attack.Result, n int, d attack.Distance) (image.Image, e
 	for _, res := range results {
 		for i := range n {
 			adv := res.Adversarial(0, i)
-			caption := fmt.Sprintf("→ %d, %v %.2f", adv.Prediction, d, d.Measure(adv.Original, adv.Image))
+			caption := fmt.Sprintf("→ %d, %v %.3g", adv.Prediction, res.Distance, res.Distance.Measure(adv.Original, adv.Image))
 			if !adv.Succeeded {
 				caption = "not fooled"
 			}

@@ -128,6 +128,25 @@ func Evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 	return r, nil
 }
 
+// SideBySide runs each attack on the same images, untargeted:
+// fixed-budget attacks within eps, minimal attacks unbounded. Its results
+// are what Gallery draws.
+func SideBySide(m classifier.Predictor, images []float32, labels []int, eps float64, attacks ...attack.Attack) ([]*attack.Result, error) {
+	var results []*attack.Result
+	for _, a := range attacks {
+		var budgets []float64
+		if _, fixed := a.(attack.FixedEpsilon); fixed {
+			budgets = []float64{eps}
+		}
+		res, err := a.Run(m, images, attack.Misclassification{Labels: labels}, budgets...)
+		if err != nil {
+			return nil, fmt.Errorf("robustness: %v: %w", a, err)
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
 // pick returns the images and labels listed in indices.
 func pick(g classifier.Geometry, images []float32, labels []int, indices []int) ([]float32, []int) {
 	sub := make([]float32, 0, len(indices)*g.Pixels())

@@ -12,7 +12,6 @@ import (
 	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
-	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/robustness"
 )
@@ -90,19 +89,21 @@ func TestEvaluateTakesTheWorstCase(t *testing.T) {
 }
 
 // outputsProbabilities is the article's CNN whose "logits" are its
-// probabilities: a classic mistake that flattens every loss.
-type outputsProbabilities struct{ *cnn.Model }
+// probabilities: a classic mistake that flattens every loss. (It embeds the
+// Differentiable interface, not *cnn.Model, so that the CNN's own gradient
+// does not bypass the changed Logits.)
+type outputsProbabilities struct{ classifier.Differentiable }
 
 func (o outputsProbabilities) Logits(scope *model.Scope, images *Node) *Node {
-	return Softmax(o.Model.Logits(scope, images), -1)
+	return Softmax(o.Differentiable.Logits(scope, images), -1)
 }
 
 // hidesGradients stops gradients at its input: gradient masking at its
 // crudest.
-type hidesGradients struct{ *cnn.Model }
+type hidesGradients struct{ classifier.Differentiable }
 
 func (h hidesGradients) Logits(scope *model.Scope, images *Node) *Node {
-	return h.Model.Logits(scope, StopGradient(images))
+	return h.Differentiable.Logits(scope, StopGradient(images))
 }
 
 // noisy answers every query with fresh noise added.

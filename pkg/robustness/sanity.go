@@ -144,10 +144,9 @@ func gradientChecks(m classifier.Differentiable, images []float32, labels []int)
 	g := m.Geometry()
 	n := min(sample, len(labels))
 	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, y *Node) (*Node, *Node) {
-		logits := m.Logits(scope, x)
-		oneHot := OneHot(y, g.Classes, logits.DType())
-		loss := Neg(ReduceAllSum(Mul(oneHot, LogSoftmax(logits, -1))))
-		grad := Gradient(loss, x)[0]
+		logits, vjp := classifier.LogitsWithVJP(scope, m, x)
+		loss := Neg(ReduceAllSum(Mul(OneHot(y, g.Classes, logits.DType()), LogSoftmax(logits, -1))))
+		grad := vjp(Gradient(loss, logits)[0]) // As the attacks compute it.
 		zero := Equal(grad, ZerosLike(grad))
 		allZero := ReduceLogicalAnd(Reshape(zero, n, -1), -1)
 		return ConvertDType(allZero, logits.DType()), logits

@@ -1,0 +1,57 @@
+package cnn_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+)
+
+// TestVJPIsAutodiff checks the hand-written gradient against GoMLX's
+// automatic differentiation of Logits, on digits (whose blank regions make
+// max-pool windows tie, where the routing to the first maximum matters) and
+// on a configuration whose max-pool drops rows and columns.
+func TestVJPIsAutodiff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, cfg := range []cnn.Config{cnn.Default, {Filters: 4, Kernel: 3, Pool: 3}} {
+		m, err := cnn.New(testutil.XLA(t), cfg, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		cotangent := make([]float32, n*mnist.NumClasses)
+		for i := range cotangent {
+			cotangent[i] = float32(rng.NormFloat64())
+		}
+		images := testutil.MNIST(t).Test.Images[:n*mnist.Pixels]
+		x := tensors.FromFlatDataAndDimensions(images, n, mnist.Rows, mnist.Cols, 1)
+		c := tensors.FromFlatDataAndDimensions(cotangent, n, mnist.NumClasses)
+		auto := model.MustNewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, c *Node) (*Node, *Node) {
+			logits := m.Logits(scope, x)
+			return logits, Gradient(ReduceAllSum(Mul(c, logits)), x)[0]
+		}).MustCall(x, c)
+		fast := model.MustNewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, c *Node) (*Node, *Node) {
+			logits, vjp := m.LogitsWithVJP(scope, x)
+			return logits, vjp(c)
+		}).MustCall(x, c)
+		for k, what := range []string{"logits", "gradient"} {
+			want, got := tensors.MustCopyFlatData[float32](auto[k]), tensors.MustCopyFlatData[float32](fast[k])
+			var scale float64
+			for _, v := range want {
+				scale = math.Max(scale, math.Abs(float64(v)))
+			}
+			for i := range want {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*scale {
+					t.Fatalf("%v: %s %d is %g, automatic differentiation gives %g", cfg, what, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
