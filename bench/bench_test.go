@@ -103,7 +103,7 @@ func benchTrainSteps(b *testing.B, batch int) {
 }
 
 func BenchmarkEpoch(b *testing.B) {
-	s, data := freshSession(b, 0) // training.Options' default batch size, as the reference's.
+	s, data := freshSession(b, training.DefaultOptions().BatchSize) // As the reference's.
 	defer s.Close()
 	if _, err := s.Epoch(); err != nil { // Compiles (both batch shapes), as Keras' warm-up epoch does.
 		b.Fatal(err)
@@ -211,3 +211,41 @@ func BenchmarkMatmul(b *testing.B) {
 }
 
 func batchName(n int) string { return "batch=" + strconv.Itoa(n) }
+
+// BenchmarkPGD is PGD-40 L∞ at ε = 0.3 over the 10,000 test images, with
+// Foolbox's LinfPGD settings; it reports seconds per run.
+func BenchmarkPGD(b *testing.B) {
+	benchAttack(b, SpeedPGD(), PGDImages, PGDEpsilon)
+}
+
+// BenchmarkDeepFool is DeepFool L2 with Foolbox's defaults; it reports
+// seconds per image.
+func BenchmarkDeepFool(b *testing.B) {
+	benchAttack(b, SpeedDeepFool(), DeepFoolImages)
+}
+
+// BenchmarkCarliniWagner is Carlini-Wagner L2 with SpeedCW's settings; it
+// reports seconds per image.
+func BenchmarkCarliniWagner(b *testing.B) {
+	benchAttack(b, SpeedCW(), CWImages)
+}
+
+// benchAttack runs a on the first n test images, untargeted, b.N times,
+// after a run on the first 128 (a full batch: it compiles every batch size).
+func benchAttack(b *testing.B, a attack.Attack, n int, epsilons ...float64) {
+	m := model(b)
+	test := testutil.MNIST(b).Test
+	images, crit := test.Images[:n*mnist.Pixels], attack.Misclassification{Labels: test.Labels[:n]}
+	warm := min(n, 128)
+	if _, err := a.Run(m, images[:warm*mnist.Pixels], attack.Misclassification{Labels: crit.Labels[:warm]}, epsilons...); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := a.Run(m, images, crit, epsilons...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*n), "s/image")
+}

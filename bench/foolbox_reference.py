@@ -28,7 +28,13 @@ summed over the batch.
 Everything goes to DIR/foolbox.json; the last line on stdout is a JSON summary
 (the same without the per-image lists). Progress goes to stderr.
 
+With --speed it times instead, for `make bench`, the workloads of the export's
+`speed` object (bench/speed.go defines them): Foolbox's LinfPGD with its
+defaults on n images at one epsilon, DeepFool L2 and Carlini-Wagner L2 per
+image. Only the JSON line is printed.
+
     .venv-bench/bin/python bench/foolbox_reference.py --export out/crosscheck/export.json --out out/crosscheck [--batch 1000]
+    .venv-bench/bin/python bench/foolbox_reference.py --export out/bench/export.json --speed
 """
 import argparse
 import json
@@ -86,20 +92,48 @@ def minimization(attack, fmodel, x, y):
     }
 
 
+def speed(export, x_test, y_test, batch):
+    """Times the workloads of the export's `speed` object; returns seconds."""
+    s = export["speed"]
+    fmodel = foolbox.TensorFlowModel(load_model(export), bounds=(0, 1))
+    out = {"versions": {"foolbox": foolbox.__version__, "tensorflow": tf.__version__}}
+    c = s["pgd"]
+    attack = foolbox.attacks.LinfPGD(steps=c["steps"], rel_stepsize=c["rel_stepsize"], random_start=c["random_start"])
+    start = time.perf_counter()
+    batched_fixed_epsilon(attack, fmodel, x_test[:c["n"]], y_test[:c["n"]], c["epsilon"], batch)
+    out["pgd_seconds"] = time.perf_counter() - start
+    log(f"pgd: {out['pgd_seconds']:.1f}s")
+    c = s["deepfool"]
+    attack = foolbox.attacks.L2DeepFoolAttack(steps=c["steps"], candidates=c["candidates"], overshoot=c["overshoot"], loss="logits")
+    out["deepfool_seconds_per_image"] = minimization(attack, fmodel, x_test[:c["n"]], y_test[:c["n"]])[1]["seconds"] / c["n"]
+    c = s["cw"]
+    attack = foolbox.attacks.L2CarliniWagnerAttack(binary_search_steps=c["binary_search_steps"], steps=c["steps"],
+                                                   stepsize=c["stepsize"], confidence=c["confidence"],
+                                                   initial_const=c["initial_const"])
+    out["cw_seconds_per_image"] = minimization(attack, fmodel, x_test[:c["n"]], y_test[:c["n"]])[1]["seconds"] / c["n"]
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--export", required=True, help="JSON from go run ./bench/export")
-    parser.add_argument("--out", required=True, help="folder for foolbox.json and fgsm_foolbox.f32")
+    parser.add_argument("--out", help="folder for foolbox.json and fgsm_foolbox.f32")
     parser.add_argument("--batch", type=int, default=1000, help="batch size for clean accuracy, FGSM and PGD")
+    parser.add_argument("--speed", action="store_true", help="time the export's speed workloads instead")
     args = parser.parse_args()
     with open(args.export) as f:
         export = json.load(f)
+    x_test = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)
+    y_test = read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False).astype(np.int64)
+    if args.speed:
+        print(json.dumps(speed(export, x_test, y_test, args.batch)))
+        return
+    if args.out is None:
+        raise SystemExit("--out is needed unless --speed is given")
     if "crosscheck" not in export:
         raise SystemExit(f"{args.export} has no crosscheck settings: write it with go run ./bench/crosscheck -prepare")
     cfg = export["crosscheck"]
     os.makedirs(args.out, exist_ok=True)
-    x_test = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)
-    y_test = read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False).astype(np.int64)
     fmodel = foolbox.TensorFlowModel(load_model(export), bounds=(0, 1))
     out = {"versions": {"foolbox": foolbox.__version__, "eagerpy": eagerpy.__version__, "tensorflow": tf.__version__},
            "settings": cfg, "batch": args.batch}

@@ -4,7 +4,9 @@ one run on one machine.
 1. bench/export: the trained model's weights and the attack's pairs (trains
    checkpoints/cnn first if it is missing).
 2. The Go benchmarks of bench/bench_test.go, on XLA.
-3. bench/reference.py: Keras/TensorFlow on the same data, weights and pairs.
+3. bench/reference.py: Keras/TensorFlow on the same data, weights and pairs;
+   bench/foolbox_reference.py --speed: the attack suite's workloads in
+   Foolbox 3.3.4 on TensorFlow, on the same weights.
 4. The peak RSS of `make reproduce` (its binary, training included).
 5. Notebook timings: the tutorial's Run All with cold and warm Go build
    caches, GoNB's per-cell overhead, and the kernel's peak RSS.
@@ -47,6 +49,9 @@ BENCHMARKS = {
     "BenchmarkAttackPair": "3x",
     "BenchmarkAttackBatch": "2x",
     "BenchmarkMatmul": "30x",
+    "BenchmarkPGD": "2x",
+    "BenchmarkDeepFool": "1x",
+    "BenchmarkCarliniWagner": "1x",
 }
 
 
@@ -80,6 +85,15 @@ def reference(export):
                          capture_output=True, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     if out.returncode != 0:
         raise SystemExit(f"reference.py failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def foolbox_speed(export):
+    log("reference: Foolbox 3.3.4 on TensorFlow (PGD, DeepFool, Carlini-Wagner)")
+    out = subprocess.run([str(BENCH_VENV_PYTHON), str(ROOT / "bench" / "foolbox_reference.py"), "--export", str(export), "--speed"],
+                         capture_output=True, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    if out.returncode != 0:
+        raise SystemExit(f"foolbox_reference.py failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -215,6 +229,7 @@ def main():
     subprocess.run(["go", "run", "./bench/export", "-out", str(export)], cwd=ROOT, check=True)
     go = go_benchmarks()
     ref = reference(export)
+    fool = foolbox_speed(export)
     rss_gib, reproduce_s, reproduce_summary = reproduce_rss()
     notebooks = {} if args.no_notebooks else notebook_timings()
 
@@ -232,8 +247,11 @@ def main():
         ("one ascent step", s("BenchmarkAscentStep"), ref["ascent_step"]),
         (f"attack loop, one pair (mean of {ref['attack_pairs_timed']})", pair, ref["attack_pair"]),
         ("attack, 1000 pairs batched, per pair (vs TF's one-pair loop)", batch_pair, ref["attack_pair"]),
+        ("PGD-40 L∞ ε=0.3, 10,000 test images (vs Foolbox 3.3.4 on TF)", s("BenchmarkPGD"), fool["pgd_seconds"]),
+        ("DeepFool L2, per image (vs Foolbox)", go["BenchmarkDeepFool"]["s/image"], fool["deepfool_seconds_per_image"]),
+        ("Carlini-Wagner L2 (6×1000 steps), per image (vs Foolbox)", go["BenchmarkCarliniWagner"]["s/image"], fool["cw_seconds_per_image"]),
     ]
-    lines = ["| workload | ours (XLA, Go) | Keras/TF 2.21 | ratio |", "|---|---:|---:|---:|"]
+    lines = ["| workload | ours (XLA, Go) | Keras/TF 2.21 (Foolbox rows: Foolbox on it) | ratio |", "|---|---:|---:|---:|"]
     for label, ours, theirs in rows:
         lines.append(f"| {label} | {fmt_s(ours)} | {fmt_s(theirs)} | {ours / theirs:.2f} |")
     flops_epoch = epoch_gflops * s("BenchmarkEpoch") * 1e9
@@ -265,9 +283,12 @@ def main():
         "batch_attack_speedup": round(ref["attack_pair"] / batch_pair, 2),
         "reproduce_rss_gib": round(rss_gib, 3),
         "flop_peak_fraction": round(epoch_gflops / peak_gflops, 3),
+        "pgd_vs_foolbox": round(s("BenchmarkPGD") / fool["pgd_seconds"], 3),
+        "deepfool_vs_foolbox": round(go["BenchmarkDeepFool"]["s/image"] / fool["deepfool_seconds_per_image"], 3),
+        "cw_vs_foolbox": round(go["BenchmarkCarliniWagner"]["s/image"] / fool["cw_seconds_per_image"], 3),
     }
     (OUT / "table.md").write_text(table + "\n")
-    (OUT / "results.json").write_text(json.dumps({"go": go, "reference": ref, "notebooks": notebooks,
+    (OUT / "results.json").write_text(json.dumps({"go": go, "reference": ref, "foolbox": fool, "notebooks": notebooks,
                                                   "reproduce": reproduce_summary, "summary": result}, indent=2))
     print(json.dumps(result))
 
@@ -280,9 +301,17 @@ def fmt_s(seconds):
     return f"{seconds * 1e6:.0f} µs"
 
 
+# CPU features that change which kernels XLA, oneDNN and YNNPACK run.
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+
+
 def machine():
-    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    return f"{model}, {os.cpu_count()} cores"
+    """The CPU model, its core count and which of CPU_FLAGS it has."""
+    lines = open("/proc/cpuinfo").read().splitlines()
+    model = next((l.split(":", 1)[1].strip() for l in lines if l.startswith("model name")), "?")
+    flags = set(next((l.split(":", 1)[1].split() for l in lines if l.startswith("flags")), []))
+    have = ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in CPU_FLAGS)
+    return f"{model}, {os.cpu_count()} cores; {have}"
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // Command export writes what bench/reference.py needs to attack the very same
 // network in TensorFlow: the configuration, the trained weights, where the
 // MNIST files are, the attack's settings, and the (image, target) pairs with
-// the number of steps the Go attack took on each.
+// the number of steps the Go attack took on each; and the settings of the
+// attack-suite timings that bench/foolbox_reference.py --speed runs.
 //
 //	go run ./bench/export -checkpoint checkpoints/cnn -out out/bench/export.json
 package main
@@ -58,8 +59,9 @@ func main() {
 		StepSize  float64        `json:"step_size"`
 		MaxSteps  int            `json:"max_steps"`
 		Pairs     map[string]any `json:"pairs"`
+		Speed     map[string]any `json:"speed"` // For foolbox_reference.py --speed.
 	}{model, training.DefaultOptions().BatchSize, a.StepSize, a.MaxSteps,
-		map[string]any{"indices": indices, "targets": targets, "steps": steps}}
+		map[string]any{"indices": indices, "targets": targets, "steps": steps}, bench.SpeedSettings()}
 	if err := bench.WriteJSON(*out, doc); err != nil {
 		log.Fatal(err)
 	}

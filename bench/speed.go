@@ -1,0 +1,41 @@
+package bench
+
+import (
+	"github.com/advmlgo/advml/pkg/attack"
+)
+
+// The attack-suite workloads `make bench` times on both sides, ours
+// (bench_test.go) and Foolbox 3.3.4 on TensorFlow (foolbox_reference.py
+// --speed, which reads them from the export): each attack with Foolbox's
+// defaults on the first test images.
+const (
+	PGDImages      = 10000 // PGD-40 L∞ at PGDEpsilon, random start, steps of ε/30.
+	PGDEpsilon     = 0.3
+	DeepFoolImages = 1000 // DeepFool L2: 50 steps, 10 candidates, overshoot 0.02.
+	CWImages       = 50   // Carlini-Wagner L2 with SpeedCW's settings.
+)
+
+// SpeedPGD is Foolbox's LinfPGD: 40 steps of 0.01/0.3·ε from a random start.
+func SpeedPGD() *attack.PGD { return attack.NewPGD(attack.Linf) }
+
+// SpeedDeepFool is Foolbox's L2DeepFoolAttack.
+func SpeedDeepFool() *attack.DeepFool { return attack.NewDeepFool(attack.L2) }
+
+// SpeedCW is Carlini-Wagner L2 with 6 binary-search steps of up to 1,000
+// Adam steps of 0.01 from c = 0.01, as make crosscheck runs it (Foolbox's
+// default of 10,000 steps would take it hours in eager mode).
+func SpeedCW() *attack.CarliniWagner {
+	return &attack.CarliniWagner{BinarySearchSteps: 6, Steps: 1000, StepSize: 0.01, InitialConst: 0.01, AbortEarly: true}
+}
+
+// SpeedSettings is what foolbox_reference.py --speed reads from the export.
+func SpeedSettings() map[string]any {
+	pgd, deepFool, cw := SpeedPGD(), SpeedDeepFool(), SpeedCW()
+	return map[string]any{
+		"pgd": map[string]any{"n": PGDImages, "epsilon": PGDEpsilon, "steps": pgd.Steps, "rel_stepsize": pgd.RelStepSize, "random_start": pgd.RandomStart},
+		"deepfool": map[string]any{"n": DeepFoolImages, "steps": deepFool.Steps, "candidates": deepFool.Candidates,
+			"overshoot": deepFool.Overshoot},
+		"cw": map[string]any{"n": CWImages, "binary_search_steps": cw.BinarySearchSteps, "steps": cw.Steps, "stepsize": cw.StepSize,
+			"confidence": cw.Confidence, "initial_const": cw.InitialConst},
+	}
+}
