@@ -8,7 +8,8 @@
 //
 // The second run attacks the same images with the same settings, prints a
 // table, writes out/crosscheck/crosscheck.json, and prints one JSON line
-// last. It exits with status 1 when an agreement is not met.
+// last. It exits with status 1 when an agreement is not met. It compares
+// results only: `make bench` times both sides in one run.
 package main
 
 import (
@@ -21,7 +22,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/advmlgo/advml/bench"
 	"github.com/advmlgo/advml/pkg/attack"
@@ -60,9 +60,6 @@ type Settings struct {
 		Confidence        float64 `json:"confidence"`
 		InitialConst      float64 `json:"initial_const"`
 	} `json:"cw"`
-	Speed struct {
-		PGDEpsilon float64 `json:"pgd_epsilon"`
-	} `json:"speed"`
 }
 
 // defaultSettings are the issue's: FGSM at 0.1 on 1,000 images; PGD of 40
@@ -79,7 +76,6 @@ func defaultSettings() Settings {
 	s.PGD.Epsilons = []float64{0.05, 0.1, 0.15, 0.2, 0.25, 0.3}
 	s.DeepFool.N, s.DeepFool.Steps, s.DeepFool.Candidates, s.DeepFool.Overshoot = 1000, 50, 10, 0.02
 	s.CW.N, s.CW.BinarySearchSteps, s.CW.Steps, s.CW.StepSize, s.CW.InitialConst = 200, 6, 1000, 0.01, 0.01
-	s.Speed.PGDEpsilon = 0.3
 	return s
 }
 
@@ -151,12 +147,9 @@ type foolboxResults struct {
 	} `json:"clean"`
 	FGSM struct {
 		SuccessRate float64 `json:"success_rate"`
-		Seconds     float64 `json:"seconds"`
 	} `json:"fgsm"`
 	PGD struct {
 		RobustAccuracy map[string]float64 `json:"robust_accuracy"`
-		Seconds        float64            `json:"seconds"`
-		SpeedSeconds   float64            `json:"pgd_speed_seconds"`
 	} `json:"pgd"`
 	DeepFool minimalResults `json:"deepfool"`
 	CW       struct {
@@ -169,7 +162,6 @@ type minimalResults struct {
 	SuccessRate float64    `json:"success_rate"`
 	MedianL2    *float64   `json:"median_l2"`
 	L2          []*float64 `json:"l2"` // Per image; nil where Foolbox found nothing.
-	Seconds     float64    `json:"seconds"`
 }
 
 // comparison runs our attacks and gathers the rows and the summary.
@@ -197,8 +189,6 @@ type summary struct {
 	CWMedianFB           float64            `json:"cw_median_l2_foolbox"`
 	CWRelDiff            float64            `json:"cw_rel_diff"`
 	CWImagesCompared     int                `json:"cw_images_compared"`
-	PGDSeconds           float64            `json:"pgd_speed_seconds"`
-	PGDSecondsFoolbox    float64            `json:"pgd_speed_seconds_foolbox"`
 	Agree                map[string]bool    `json:"agree"`
 	AllAgree             bool               `json:"all_agree"`
 	Foolbox              string             `json:"foolbox"`
@@ -261,12 +251,10 @@ func (c *comparison) pgd() error {
 	pgd := &attack.PGD{Distance: attack.Linf, Steps: s.Steps, StepSize: s.AbsStepSize, Restarts: 1}
 	c.summary.PGDRobustAccuracy, c.summary.PGDRobustFoolbox = map[string]float64{}, map[string]float64{}
 	for _, eps := range s.Epsilons {
-		start := time.Now()
 		res, err := pgd.Run(c.m, images, attack.Misclassification{Labels: labels}, eps)
 		if err != nil {
 			return err
 		}
-		seconds := time.Since(start).Seconds()
 		key := fmt.Sprint(eps)
 		theirs, ok := c.ref.PGD.RobustAccuracy[key]
 		if !ok {
@@ -275,15 +263,9 @@ func (c *comparison) pgd() error {
 		ours := 1 - res.SuccessRate(0)
 		c.summary.PGDRobustAccuracy[key], c.summary.PGDRobustFoolbox[key] = ours, theirs
 		c.summary.PGDMaxDiffPP = math.Max(c.summary.PGDMaxDiffPP, 100*math.Abs(ours-theirs))
-		if eps == c.settings.Speed.PGDEpsilon {
-			c.summary.PGDSeconds = seconds
-		}
 		c.row(fmt.Sprintf("PGD L∞ (%d×%g) ε=%g, %d images: robust accuracy", s.Steps, s.AbsStepSize, eps, s.N), pct(ours), pct(theirs),
 			fmt.Sprintf("±%g pp", maxRobustAccuracyPP))
 	}
-	c.summary.PGDSecondsFoolbox = c.ref.PGD.SpeedSeconds
-	c.row(fmt.Sprintf("PGD ε=%g: seconds (ours, then Foolbox on TensorFlow)", c.settings.Speed.PGDEpsilon),
-		fmt.Sprintf("%.1f", c.summary.PGDSeconds), fmt.Sprintf("%.1f", c.ref.PGD.SpeedSeconds), "")
 	return nil
 }
 
@@ -291,18 +273,15 @@ func (c *comparison) deepFool() error {
 	s := c.settings.DeepFool
 	images, labels := c.images(s.N)
 	a := &attack.DeepFool{Distance: attack.L2, Steps: s.Steps, Candidates: s.Candidates, Overshoot: s.Overshoot}
-	start := time.Now()
 	res, err := a.Run(c.m, images, attack.Misclassification{Labels: labels})
 	if err != nil {
 		return err
 	}
-	seconds := time.Since(start).Seconds()
 	ours, theirs, _ := medians(res, c.ref.DeepFool.L2, nil)
 	c.summary.DeepFoolMedianL2, c.summary.DeepFoolMedianFB = ours, theirs
 	c.summary.DeepFoolRelDiff = math.Abs(ours-theirs) / theirs
 	c.row(fmt.Sprintf("DeepFool L2, %d images: median minimal L2", s.N), fmt.Sprintf("%.4f", ours), fmt.Sprintf("%.4f", theirs), fmt.Sprintf("±%s", pct(maxDeepFoolRelDiff)))
-	c.row("DeepFool success rate; seconds", fmt.Sprintf("%s; %.1f", pct(res.SuccessRate(0)), seconds),
-		fmt.Sprintf("%s; %.1f", pct(c.ref.DeepFool.SuccessRate), c.ref.DeepFool.Seconds), "")
+	c.row("DeepFool success rate", pct(res.SuccessRate(0)), pct(c.ref.DeepFool.SuccessRate), "")
 	return nil
 }
 
@@ -311,12 +290,10 @@ func (c *comparison) carliniWagner() error {
 	images, labels := c.images(s.N)
 	a := &attack.CarliniWagner{BinarySearchSteps: s.BinarySearchSteps, Steps: s.Steps, StepSize: s.StepSize,
 		Confidence: s.Confidence, InitialConst: s.InitialConst, AbortEarly: true}
-	start := time.Now()
 	res, err := a.Run(c.m, images, attack.Misclassification{Labels: labels})
 	if err != nil {
 		return err
 	}
-	seconds := time.Since(start).Seconds()
 	// Foolbox returns a black image where it found nothing, and counts it
 	// as a success when the model misclassifies black: those are not
 	// adversarials it found. Compare the images both sides really fooled.
@@ -329,8 +306,8 @@ func (c *comparison) carliniWagner() error {
 	c.summary.CWRelDiff = math.Abs(ours-theirs) / theirs
 	c.row(fmt.Sprintf("Carlini-Wagner L2, %d images (%d fooled by both): median minimal L2", s.N, both),
 		fmt.Sprintf("%.4f", ours), fmt.Sprintf("%.4f", theirs), fmt.Sprintf("±%s", pct(maxCWRelDiff)))
-	c.row("Carlini-Wagner success rate (Foolbox: black images left out); seconds", fmt.Sprintf("%s; %.1f", pct(res.SuccessRate(0)), seconds),
-		fmt.Sprintf("%s; %.1f", pct(c.ref.CW.SuccessRate-float64(c.ref.CW.ZeroImages)/float64(s.N)), c.ref.CW.Seconds), "")
+	c.row("Carlini-Wagner success rate (Foolbox: black images left out)", pct(res.SuccessRate(0)),
+		pct(c.ref.CW.SuccessRate-float64(c.ref.CW.ZeroImages)/float64(s.N)), "")
 	return nil
 }
 
