@@ -7,7 +7,8 @@ panic may only show as a stderr stream holding "panic:" or "exit status".
     python tests/nbrun.py --in-place notebooks/*.ipynb   # what `make notebooks` runs
 
 Notebooks written back are scrubbed first (`scrub`): outputs keep no
-absolute path of this machine, so none lands in a commit.
+absolute path of this machine, so none lands in a commit, and no script that
+GoNB meant as transient.
 """
 import argparse
 import os
@@ -95,14 +96,25 @@ def local_paths(root=ROOT):
     return sorted(((p, r) for p, r in places.items() if len(p) > 1), key=lambda pr: -len(pr[0]))
 
 
+def is_transient(out):
+    """Tells whether an output is GoNB's bootstrap script for widgets, which
+    GoNB marks transient (not to be saved) but nbclient keeps."""
+    html = out.get("data", {}).get("text/html", "")
+    html = html if isinstance(html, str) else "".join(html)
+    return out.get("output_type") == "display_data" and html.lstrip().startswith("<script>") and "gonb_comm" in html
+
+
 def scrub(nb, root=ROOT):
-    """Replaces this machine's paths (local_paths) in every output of nb, in place."""
+    """Drops GoNB's transient widget scripts and replaces this machine's
+    paths (local_paths) in every output of nb, in place."""
     def clean(text):
         for path, replacement in local_paths(root):
             text = text.replace(path, replacement)
         return text
 
     for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [out for out in cell.outputs if not is_transient(out)]
         for out in cell.get("outputs", []):
             if "text" in out:
                 out["text"] = clean(out["text"])

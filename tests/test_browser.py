@@ -32,7 +32,7 @@ from playwright.sync_api import sync_playwright
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TUTORIAL = NOTEBOOKS / "01-adversarial-ml-from-scratch.ipynb"
-COPY = NOTEBOOKS / "_test_browser.ipynb"
+BOUNDARIES = NOTEBOOKS / "05-boundaries.ipynb"
 ARTIFACTS = ROOT / "out" / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 RUN_ALL_TIMEOUT_S = int(os.environ.get("RUN_ALL_TIMEOUT_S", "900"))
@@ -110,7 +110,8 @@ def lab(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        COPY.unlink(missing_ok=True)
+        for copy in NOTEBOOKS.glob("_test_browser_*.ipynb"):
+            copy.unlink()
 
 
 def start_session(lab, path):
@@ -167,38 +168,56 @@ def counts(shown):
     return [int(m.group(1)) if (m := re.fullmatch(r"\[(\d+)\]:", p)) else None for p in shown]
 
 
+def chromium(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+
+
+def open_fresh(browser, lab, notebook):
+    """Opens a copy of notebook, every output cleared, on a kernel started
+    through the API, and waits until the kernel is idle in the API and in the
+    status bar. Returns the page, the kernel's id, the number of code cells
+    and the list that collects requests beyond the local server."""
+    copy = NOTEBOOKS / f"_test_browser_{notebook.stem}.ipynb"
+    num_code_cells = cleared_copy(notebook, copy)
+    kernel_id = start_session(lab, copy.name)
+    outbound = []
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("request", lambda r: outbound.append(r.url) if not r.url.startswith((lab.url, "data:", "blob:")) else None)
+    page.goto(lab.page_url(copy.name))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    wait_kernel_idle(lab, kernel_id)
+    # The notebook joined the running kernel: the status bar says Idle.
+    try:
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=IDLE_SHOWN_WITHIN_S * 1000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"jupyterlab-not-idle-{notebook.stem}.png"))
+        raise
+    shown = prompts(page)
+    assert len(shown) == num_code_cells and counts(shown) == [None] * num_code_cells, \
+        f"the copy should open with no execution count: {shown}"
+    return page, kernel_id, num_code_cells, outbound
+
+
+def run_all(page):
+    """Clicks Run All Cells (after checking no dialog is in the way) and
+    waits until a cell has started."""
+    no_news_prompt(page)
+    no_dialog(page, "Run All")
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+    wait_until(page, lambda shown: any(p != "[ ]:" for p in shown), 60, "Run All starting (a cell queued or run)")
+
+
 def test_tutorial_runs_in_jupyterlab(lab, capsys):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    num_code_cells = cleared_copy(TUTORIAL, COPY)
-    kernel_id = start_session(lab, COPY.name)
-    outbound = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("request", lambda r: outbound.append(r.url) if not r.url.startswith((lab.url, "data:", "blob:")) else None)
-        page.goto(lab.page_url(COPY.name))
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-        wait_kernel_idle(lab, kernel_id)
-
-        # The notebook joined the running kernel: the status bar says Idle.
-        try:
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=IDLE_SHOWN_WITHIN_S * 1000)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "jupyterlab-not-idle.png"))
-            raise
+        browser = chromium(p)
+        page, kernel_id, num_code_cells, outbound = open_fresh(browser, lab, TUTORIAL)
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-opened.png"))
-        shown = prompts(page)
-        assert len(shown) == num_code_cells and counts(shown) == [None] * num_code_cells, \
-            f"the copy should open with no execution count: {shown}"
-
-        no_news_prompt(page)
-        no_dialog(page, "Run All")
-        page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-        page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+        run_all(page)
         start = time.time()
-        wait_until(page, lambda shown: any(p != "[ ]:" for p in shown), 60, "Run All starting (a cell queued or run)")
         # Done when every code cell shows a count: none queued, none skipped.
         wait_until(page, lambda shown: None not in counts(shown), RUN_ALL_TIMEOUT_S, "Run All finishing")
         elapsed = time.time() - start
@@ -233,5 +252,43 @@ def test_tutorial_runs_in_jupyterlab(lab, capsys):
         names = completer.all_inner_texts()
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-completion.png"))
         assert any("TargetedAscent" in n for n in names), f"completion offered {names[:20]}"
+        browser.close()
+    assert outbound == [], f"the page made requests beyond the local server: {outbound[:10]}"
+
+
+def test_explorer_widgets_redraw(lab):
+    """The boundaries notebook's explorer stays live in JupyterLab: moving the
+    ε slider redraws the caption, and Stop ends the cell."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = chromium(p)
+        page, _, num_code_cells, outbound = open_fresh(browser, lab, BOUNDARIES)
+        run_all(page)
+        # Every cell but the explorer's (the last code cell) finishes; the
+        # explorer draws its first view and waits.
+        wait_until(page, lambda shown: None not in counts(shown)[:-1], RUN_ALL_TIMEOUT_S, "the cells before the explorer finishing")
+        caption = page.locator(".advml-caption")
+        try:
+            caption.wait_for(timeout=120_000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab-explorer-missing.png"))
+            raise
+        first = caption.inner_text()
+        slider = page.locator(".jp-OutputArea-output input[type=range]")
+        assert slider.count() == 1 and prompts(page)[-1] == "[*]:", "the explorer's cell should be running, with its slider"
+        # ε from 0.15 to 0: the digit as it is, which the model classifies right.
+        slider.evaluate("""el => { el.value = 0; el.dispatchEvent(new Event("input", {bubbles: true}));
+                                   el.dispatchEvent(new Event("change", {bubbles: true})); }""")
+        deadline = time.time() + 60
+        while caption.inner_text() == first and time.time() < deadline:
+            time.sleep(0.5)
+        moved = caption.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-explorer.png"))
+        assert moved != first, f"moving the slider left the caption at {first!r}"
+        assert re.fullmatch(r"prediction: \d; confidence: \d\.\d\d", moved), moved
+        page.locator(".jp-OutputArea-output button", has_text="Stop").click()
+        wait_until(page, lambda shown: None not in counts(shown), 60, "the explorer's cell ending after Stop")
+        assert counts(prompts(page)) == list(range(1, num_code_cells + 1)), f"execution counts {prompts(page)}"
+        assert "explorer stopped" in page.locator(".jp-Notebook").inner_text()
         browser.close()
     assert outbound == [], f"the page made requests beyond the local server: {outbound[:10]}"

@@ -77,6 +77,24 @@ def test_scrub_replaces_local_paths():
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
 
 
+MAX_CELL_LINES = 10
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_read_in_one_glance(path):
+    """Every code cell but the setup and import cells has at most
+    MAX_CELL_LINES non-blank lines, and no display call wraps must: cells
+    call pkg/, which does the work."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or cell.source.startswith(("!*", "import (")):
+            continue
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        assert len(lines) <= MAX_CELL_LINES, f"cell {index} has {len(lines)} non-blank lines:\n{cell.source}"
+        assert not re.search(r"(show|Show)\(\s*must\.", cell.source), f"cell {index} nests must in a display call"
+        assert "loadData()" not in cell.source and "loadModel()" not in cell.source, f"cell {index} reloads by hand"
+
+
 def test_a_panicking_cell_is_caught(tmp_path):
     """The checker itself: a cell that panics at run time must be reported,
     even though nbclient does not always raise for it."""

@@ -110,15 +110,7 @@ func (a *TargetedAscent) search(c *call) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	clean, err := c.cleanProbabilities()
-	if err != nil {
-		return outcome{}, err
-	}
 	k := c.g.Classes
-	sources := make([]int, c.n)
-	for i := range sources {
-		sources[i] = classifier.Argmax(clean[i*k : (i+1)*k])
-	}
 	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
 	x := newValues(append([]float32(nil), c.images...), dims...)
 	trajectories := make([]Trajectory, c.n)
@@ -145,10 +137,8 @@ func (a *TargetedAscent) search(c *call) (outcome, error) {
 				if i < 0 || finished[i] {
 					continue
 				}
-				p := probs[slot*k : (slot+1)*k]
 				tr := &trajectories[i]
-				tr.Source = append(tr.Source, p[sources[i]])
-				tr.Target = append(tr.Target, p[c.classes[i]])
+				tr.Probabilities = append(tr.Probabilities, probs[slot*k:(slot+1)*k:(slot+1)*k])
 				finished[i] = done[slot] || step == a.MaxSteps
 			}
 			return nil

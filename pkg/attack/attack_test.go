@@ -352,15 +352,15 @@ func TestAscentTrajectoriesAndStepLimit(t *testing.T) {
 	}
 	for i := range res.N() {
 		adv := res.Adversarial(0, i)
-		tr := adv.Trajectory
-		if len(tr.Source) != adv.Steps+1 || len(tr.Target) != adv.Steps+1 {
-			t.Errorf("image %d: trajectory of %d/%d entries for %d steps", i, len(tr.Source), len(tr.Target), adv.Steps)
+		source, target := adv.Trajectory.Of(adv.Source), adv.Trajectory.Of(adv.Target)
+		if len(adv.Trajectory.Probabilities) != adv.Steps+1 {
+			t.Errorf("image %d: trajectory of %d entries for %d steps", i, len(adv.Trajectory.Probabilities), adv.Steps)
 		}
-		if tr.Source[0] != adv.SourceConfidence {
-			t.Errorf("image %d: trajectory starts at %g, the source's confidence is %g", i, tr.Source[0], adv.SourceConfidence)
+		if math.Abs(float64(source[0]-adv.SourceConfidence)) > 1e-6 {
+			t.Errorf("image %d: trajectory starts at %g, the source's confidence is %g", i, source[0], adv.SourceConfidence)
 		}
-		if adv.Succeeded && math.Abs(float64(tr.Target[len(tr.Target)-1]-adv.Confidence)) > 1e-5 {
-			t.Errorf("image %d: last target confidence %g, final confidence %g", i, tr.Target[len(tr.Target)-1], adv.Confidence)
+		if adv.Succeeded && math.Abs(float64(target[len(target)-1]-adv.Confidence)) > 1e-5 {
+			t.Errorf("image %d: last target confidence %g, final confidence %g", i, target[len(target)-1], adv.Confidence)
 		}
 		// Each step moves a pixel by at most ε, so L∞ ≤ steps·ε.
 		if adv.Linf > float64(adv.Steps)*attack.DefaultStepSize+1e-6 || adv.L2 < adv.Linf {
@@ -374,8 +374,8 @@ func TestAscentTrajectoriesAndStepLimit(t *testing.T) {
 	}
 	for i := range res.N() {
 		adv := res.Adversarial(0, i)
-		if adv.Succeeded || adv.Steps != 2 || len(adv.Trajectory.Target) != 3 {
-			t.Errorf("image %d: Succeeded=%v Steps=%d trajectory %d: want a stop at the limit of 2 steps", i, adv.Succeeded, adv.Steps, len(adv.Trajectory.Target))
+		if adv.Succeeded || adv.Steps != 2 || len(adv.Trajectory.Probabilities) != 3 {
+			t.Errorf("image %d: Succeeded=%v Steps=%d trajectory %d: want a stop at the limit of 2 steps", i, adv.Succeeded, adv.Steps, len(adv.Trajectory.Probabilities))
 		}
 		if adv.Linf == 0 || adv.Linf > 2e-4+1e-7 {
 			t.Errorf("image %d: moved by %g in 2 steps of 1e-4", i, adv.Linf)

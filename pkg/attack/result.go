@@ -41,11 +41,19 @@ type Result struct {
 	Trajectories []Trajectory
 }
 
-// Trajectory follows the model's confidence along an attack, one entry per
-// step; entry 0 is the original image.
+// Trajectory follows the model's probabilities along an attack: one row of
+// class probabilities per step, row 0 for the original image.
 type Trajectory struct {
-	Source []float32 // Probability of the source class (the original prediction).
-	Target []float32 // Probability of the target class.
+	Probabilities [][]float32
+}
+
+// Of returns the probability of class at each step.
+func (t Trajectory) Of(class int) []float32 {
+	out := make([]float32, len(t.Probabilities))
+	for step, row := range t.Probabilities {
+		out[step] = row[class]
+	}
+	return out
 }
 
 // N is the number of attacked images.

@@ -31,7 +31,7 @@ func Gallery(res *attack.Result, n int) (image.Image, error) {
 	var rows []image.Image
 	for i := range min(n, res.N()) {
 		adv := res.Adversarial(0, i)
-		row, err := plots.Adversarial(&adv)
+		row, err := Adversarial(&adv)
 		if err != nil {
 			return nil, err
 		}
@@ -51,14 +51,14 @@ func WriteFigures(dir string, test *mnist.Split, h *training.History, res *attac
 	}
 	figures := []figure{{"samples.png", func() (image.Image, error) { return SampleGrid(test, 32, 8) }}}
 	if h != nil && len(h.Epochs) > 0 {
-		figures = append(figures, figure{"training_curves.png", func() (image.Image, error) { return plots.TrainingCurves(h) }})
+		figures = append(figures, figure{"training_curves.png", func() (image.Image, error) { return TrainingCurves(h) }})
 	}
 	if res.N() > 0 {
 		adv := res.Adversarial(0, 0)
 		first := &adv
 		figures = append(figures,
-			figure{"attack_example.png", func() (image.Image, error) { return plots.Adversarial(first) }},
-			figure{"trajectory.png", func() (image.Image, error) { return plots.Trajectory(first) }},
+			figure{"attack_example.png", func() (image.Image, error) { return Adversarial(first) }},
+			figure{"trajectory.png", func() (image.Image, error) { return Trajectory(first) }},
 			figure{"gallery.png", func() (image.Image, error) { return Gallery(res, 8) }})
 	}
 	var paths []string

@@ -15,9 +15,8 @@ import (
 
 // Layout of the pixel panels (Digit and Heatmap), in image pixels.
 const (
-	scale      = 10           // upscaling factor of each MNIST pixel
-	areaSize   = Side * scale // width and height of the upscaled image area
-	pad        = 8            // margin around a panel's content
+	areaSize   = 280 // width and height of the upscaled image area (28×28 pixels at 10×)
+	pad        = 8   // margin around a panel's content
 	captionH   = 22           // height of the caption band above the image area
 	captionPts = 14           // caption font size (1 pt = 1 px in panels)
 )
@@ -57,8 +56,13 @@ func (p *panel) outline(r image.Rectangle, c color.Color) {
 // text draws txt in black with the given size and alignment at (x, y), in
 // image coordinates (y pointing down).
 func (p *panel) text(txt string, size float64, x, y int, xAlign text.XAlignment, yAlign text.YAlignment) {
+	p.textColor(txt, size, x, y, xAlign, yAlign, color.Black)
+}
+
+// textColor is text in colour c.
+func (p *panel) textColor(txt string, size float64, x, y int, xAlign text.XAlignment, yAlign text.YAlignment, c color.Color) {
 	sty := textStyle(size)
-	sty.XAlign, sty.YAlign = xAlign, yAlign
+	sty.XAlign, sty.YAlign, sty.Color = xAlign, yAlign, c
 	p.vc.FillText(sty, vg.Point{X: vg.Length(x), Y: vg.Length(p.h - y)}, txt)
 }
 

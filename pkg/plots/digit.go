@@ -8,26 +8,28 @@ import (
 	"gonum.org/v1/plot/text"
 )
 
-// Digit renders an MNIST image as a grayscale panel: black background, white
-// strokes (like matplotlib's "gray" colour map), each pixel upscaled to a
-// crisp 10×10 block, with caption as a title above it
-// (e.g. "prediction: 4; confidence: 0.32").
+// Digit renders a square grayscale image (an MNIST digit) as a panel: black
+// background, white strokes (like matplotlib's "gray" colour map), each
+// pixel upscaled to a crisp block, with caption as a title above it (e.g.
+// "prediction: 4; confidence: 0.32").
 //
-// pixels is a flat row-major image of [Pixels] values in [0, 1]; values
+// pixels is a flat row-major image of side×side values in [0, 1]; values
 // outside that range are clamped. An empty caption leaves out the title band,
-// which keeps grids of digits compact. The panel is 296 pixels wide (wider if
-// the caption needs it) and 296 pixels tall, plus 22 with a caption.
+// which keeps grids of digits compact. The image area is 280 pixels square (a
+// 28×28 digit gets 10×10 blocks), the panel 296 pixels wide (wider if the
+// caption needs it) and 296 tall, plus 22 with a caption.
 //
-// It returns an error if pixels does not hold exactly [Pixels] values or
-// holds NaN or infinite values.
+// It returns an error if pixels is not a square image or holds NaN or
+// infinite values.
 func Digit(pixels []float32, caption string) (image.Image, error) {
-	if err := checkImageValues("Digit", pixels); err != nil {
+	side, err := squareSide("Digit", pixels)
+	if err != nil {
 		return nil, err
 	}
 	w, area := panelFrame(caption, areaSize)
 	p := newPanel(w, area.Max.Y+pad)
 	drawCaption(p, caption)
-	drawPixels(p, area.Min, func(i int) color.Color {
+	drawPixels(p, area, side, func(i int) color.Color {
 		v := math.Round(float64(pixels[i]) * 255)
 		return color.Gray{Y: uint8(min(max(v, 0), 255))}
 	})
@@ -58,13 +60,15 @@ func drawCaption(p *panel, caption string) {
 	p.text(caption, captionPts, p.img.Bounds().Dx()/2, pad+captionH/2-2, text.XCenter, text.YCenter)
 }
 
-// drawPixels fills the Side×Side upscaled blocks starting at origin with the
-// colours returned by colorAt for each flat pixel index.
-func drawPixels(p *panel, origin image.Point, colorAt func(i int) color.Color) {
-	for row := range Side {
-		for col := range Side {
-			x, y := origin.X+col*scale, origin.Y+row*scale
-			p.fill(image.Rect(x, y, x+scale, y+scale), colorAt(row*Side+col))
+// drawPixels fills area with side×side upscaled blocks in the colours
+// returned by colorAt for each flat pixel index.
+func drawPixels(p *panel, area image.Rectangle, side int, colorAt func(i int) color.Color) {
+	edge := func(k, origin, size int) int { return origin + k*size/side }
+	for row := range side {
+		for col := range side {
+			r := image.Rect(edge(col, area.Min.X, area.Dx()), edge(row, area.Min.Y, area.Dy()),
+				edge(col+1, area.Min.X, area.Dx()), edge(row+1, area.Min.Y, area.Dy()))
+			p.fill(r, colorAt(row*side+col))
 		}
 	}
 }

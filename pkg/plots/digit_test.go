@@ -95,8 +95,8 @@ func TestDigitNoCaption(t *testing.T) {
 }
 
 func TestDigitValidation(t *testing.T) {
-	if _, err := Digit(make([]float32, 783), "x"); err == nil || !strings.Contains(err.Error(), "expected 784") || !strings.Contains(err.Error(), "got 783") {
-		t.Errorf("783 pixels: err = %v, want 'expected 784 ... got 783'", err)
+	if _, err := Digit(make([]float32, 783), "x"); err == nil || !strings.Contains(err.Error(), "783 values is not a square image") {
+		t.Errorf("783 pixels: err = %v, want '783 values is not a square image'", err)
 	}
 	px := make([]float32, Pixels)
 	px[30] = float32(math.NaN())

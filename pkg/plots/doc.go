@@ -1,5 +1,8 @@
-// Package plots renders the figures of the adversarial-ML tutorial on MNIST:
-// digits, perturbation heatmaps, panel layouts and line charts.
+// Package plots draws generic figures: grayscale images (digits),
+// signed heatmaps (perturbations, gradients), matrices, bar and line charts,
+// and panel layouts. It knows nothing of the rest of the project: the
+// figures of the experiment (adversarials, trajectories, training curves)
+// are in package experiment, built from these.
 //
 // Everything is rendered locally in Go into an [image.Image]: nothing is
 // loaded from the network (line charts use gonum.org/v1/plot, whose fonts are
@@ -7,10 +10,10 @@
 // [Show] or written to disk with [SavePNG].
 //
 // Inputs are plain Go values:
-//   - an MNIST image is a flat, row-major []float32 of [Side]*[Side] = [Pixels]
-//     values in [0, 1] (see [Digit]);
+//   - an image is a flat, row-major []float32 of side×side values in [0, 1]
+//     (see [Digit]), such as an MNIST digit's 28×28;
 //   - a perturbation, gradient or Jacobian slice is a flat []float32 of
-//     [Pixels] values of any sign (see [Heatmap]);
+//     side×side values of any sign (see [Heatmap]);
 //   - a curve is a [Series] of X/Y values (see [Lines] and [LineChart]).
 //
 // Panels are combined with [Row] and [Grid]:

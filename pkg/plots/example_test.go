@@ -11,10 +11,10 @@ import (
 
 // A digit with its prediction, next to the perturbation that an attack added.
 func ExampleRow() {
-	original := make([]float32, plots.Pixels)
-	perturbation := make([]float32, plots.Pixels)
+	original := make([]float32, 784)
+	perturbation := make([]float32, 784)
 	for i := range original {
-		row, col := i/plots.Side, i%plots.Side
+		row, col := i/28, i%28
 		if col >= 13 && col <= 15 && row >= 4 && row < 24 { // a "1"
 			original[i] = 1
 		}
@@ -39,7 +39,7 @@ func ExampleRow() {
 func ExampleGrid() {
 	var panels []image.Image
 	for range 32 {
-		d, err := plots.Digit(make([]float32, plots.Pixels), "")
+		d, err := plots.Digit(make([]float32, 784), "")
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -88,8 +88,8 @@ func ExampleLineChart() {
 
 // Wrong inputs are reported, not drawn.
 func ExampleDigit_validation() {
-	_, err := plots.Digit(make([]float32, 100), "")
+	_, err := plots.Digit(make([]float32, 99), "")
 	fmt.Println(err)
 	// Output:
-	// plots: Digit: expected 784 values (28x28 image), got 100
+	// plots: Digit: 99 values is not a square image: give side×side values, row-major
 }

@@ -19,19 +19,20 @@ const (
 	frameGray = 0x99
 )
 
-// Heatmap renders a signed 28×28 map (a perturbation such as adversarial −
+// Heatmap renders a signed square map (a perturbation such as adversarial −
 // original, a gradient, a Jacobian slice) with a diverging blue-white-red
 // colour map, like matplotlib's RdBu_r: zero is exactly white, positive values
 // are red, negative values blue. The scale is symmetric around zero and set by
 // the largest magnitude max|v|, which a colour bar on the right labels; an
-// all-zero map renders all white. Pixels are upscaled to crisp 10×10 blocks
+// all-zero map renders all white. Pixels are upscaled to crisp blocks
 // framed by a thin gray border, with caption as a title above (an empty
 // caption leaves out the title band).
 //
-// It returns an error if values does not hold exactly [Pixels] values or
-// holds NaN or infinite values.
+// It returns an error if values is not a square image or holds NaN or
+// infinite values.
 func Heatmap(values []float32, caption string) (image.Image, error) {
-	if err := checkImageValues("Heatmap", values); err != nil {
+	side, err := squareSide("Heatmap", values)
+	if err != nil {
 		return nil, err
 	}
 	var maxAbs float64
@@ -55,7 +56,7 @@ func Heatmap(values []float32, caption string) (image.Image, error) {
 	drawCaption(p, caption)
 
 	frame := color.Gray{Y: frameGray}
-	drawPixels(p, area.Min, func(i int) color.Color {
+	drawPixels(p, area, side, func(i int) color.Color {
 		if maxAbs == 0 {
 			return diverging(0)
 		}

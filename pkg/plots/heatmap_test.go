@@ -76,8 +76,8 @@ func TestHeatmapAllZero(t *testing.T) {
 }
 
 func TestHeatmapValidation(t *testing.T) {
-	if _, err := Heatmap(make([]float32, 10), "x"); err == nil || !strings.Contains(err.Error(), "expected 784") || !strings.Contains(err.Error(), "got 10") {
-		t.Errorf("10 values: err = %v, want 'expected 784 ... got 10'", err)
+	if _, err := Heatmap(make([]float32, 10), "x"); err == nil || !strings.Contains(err.Error(), "10 values is not a square image") {
+		t.Errorf("10 values: err = %v, want '10 values is not a square image'", err)
 	}
 	v := make([]float32, Pixels)
 	v[100] = float32(math.NaN())

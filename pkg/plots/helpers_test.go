@@ -6,6 +6,13 @@ import (
 	"testing"
 )
 
+// The test images are MNIST-sized: Side×Side, each pixel a scale×scale block.
+const (
+	Side   = 28
+	Pixels = Side * Side
+	scale  = areaSize / Side
+)
+
 // rgbaAt returns the 8-bit non-premultiplied colour of img at (x, y).
 func rgbaAt(img image.Image, x, y int) color.RGBA {
 	return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)

@@ -5,27 +5,19 @@ import (
 	"math"
 )
 
-const (
-	// Side is the width and height, in pixels, of an MNIST image.
-	Side = 28
-
-	// Pixels is the number of values of a flat MNIST image (Side*Side).
-	Pixels = Side * Side
-)
-
-// checkImageValues verifies that values holds a Side×Side image without NaN
-// or infinite values. what names the input in error messages.
-func checkImageValues(what string, values []float32) error {
-	if len(values) != Pixels {
-		return fmt.Errorf("plots: %s: expected %d values (%dx%d image), got %d",
-			what, Pixels, Side, Side, len(values))
+// squareSide returns the side of the square image that values holds (side²
+// values), after checking that it holds no NaN or infinite values. what
+// names the input in error messages.
+func squareSide(what string, values []float32) (int, error) {
+	side := int(math.Round(math.Sqrt(float64(len(values)))))
+	if side == 0 || side*side != len(values) {
+		return 0, fmt.Errorf("plots: %s: %d values is not a square image: give side×side values, row-major", what, len(values))
 	}
 	for i, v := range values {
 		f := float64(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("plots: %s: value %d (row %d, col %d) is %v",
-				what, i, i/Side, i%Side, v)
+			return 0, fmt.Errorf("plots: %s: value %d (row %d, col %d) is %v", what, i, i/side, i%side, v)
 		}
 	}
-	return nil
+	return side, nil
 }

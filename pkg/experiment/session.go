@@ -1,0 +1,227 @@
+package experiment
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/janpfeifer/gonb/gonbui"
+
+	"github.com/advmlgo/advml/pkg/backend"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/plots"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+// Session gives a notebook's cells what they need in one call each: MNIST,
+// the trained model and the engine. GoNB runs every cell as a program of its
+// own, so a cell pays only for what it asks for, once. Results that cost
+// more than a load can be shared between the cells of a kernel session with
+// Cached.
+//
+// Its methods are for cells: a failure ends the cell with its one-line
+// error (see Fail) instead of returning it.
+type Session struct {
+	CheckpointDir string           // Where the model is saved, and loaded from.
+	Seed          int64            // Of MNIST's validation split and of a training.
+	Retrain       bool             // Train once per kernel session even when a checkpoint exists.
+	Training      training.Options // Used when the session trains.
+
+	mu      sync.Mutex
+	engine  compute.Backend
+	data    *mnist.Data
+	trained *training.Trained
+
+	muMemory sync.Mutex
+	memory   map[string][]byte // Cached values outside a notebook.
+}
+
+// NewSession returns a session on the model saved in checkpointDir, with the
+// project's seed (1) and training settings (training.DefaultOptions, with a
+// progress display). With retrain, the first cell that asks for the model in
+// a kernel session trains it anew.
+func NewSession(checkpointDir string, retrain bool) *Session {
+	opts := training.DefaultOptions()
+	opts.ProgressBar = true
+	return &Session{CheckpointDir: checkpointDir, Seed: opts.Seed, Retrain: retrain, Training: opts}
+}
+
+// Backend returns the engine (backend.New's).
+func (s *Session) Backend() compute.Backend {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.engine == nil {
+		var err error
+		s.engine, err = backend.New()
+		Check(err)
+	}
+	return s.engine
+}
+
+// Data returns MNIST, split with the session's seed.
+func (s *Session) Data() *mnist.Data {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.data == nil {
+		var err error
+		s.data, err = mnist.Load(mnist.Options{Seed: s.Seed})
+		Check(err)
+	}
+	return s.data
+}
+
+// Test returns MNIST's test set.
+func (s *Session) Test() *mnist.Split { return s.Data().Test }
+
+// TestImages returns the first n test images (flat) and their labels.
+func (s *Session) TestImages(n int) ([]float32, []int) {
+	test := s.Test()
+	n = min(n, test.Len())
+	return test.Images[:n*mnist.Pixels], test.Labels[:n]
+}
+
+// NewModel returns a freshly initialised model of cnn.Default, seeded by
+// the session's seed: the model training starts from.
+func (s *Session) NewModel() *cnn.Model {
+	m, err := cnn.New(s.Backend(), cnn.Default, s.Seed)
+	Check(err)
+	return m
+}
+
+// Trained returns the model with its training history: loaded from
+// CheckpointDir, or trained there (about a minute) when it holds none, or
+// when Retrain asks for it and no cell of this kernel session has trained
+// yet.
+func (s *Session) Trained() *training.Trained {
+	backend, data := s.Backend(), s.Data()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.trained == nil {
+		const retrainedKey = "session-retrained"
+		retrain := s.Retrain && s.load(retrainedKey) == nil
+		var err error
+		s.trained, err = training.LoadOrTrain(backend, s.CheckpointDir, data, cnn.Default, s.Training, retrain)
+		Check(err)
+		if retrain {
+			s.store(retrainedKey, []byte{1})
+		}
+	}
+	return s.trained
+}
+
+// Model returns the trained model (see Trained).
+func (s *Session) Model() *cnn.Model { return s.Trained().Model }
+
+// Cached returns compute's result, computed once per kernel session and
+// model: the first cell that asks for key computes it, the cells after it
+// read it back (GoNB runs each cell as a new program, so results are kept as
+// gob files in the kernel session's temporary folder). Outside a notebook it
+// is computed once per program. The key must name everything the result
+// depends on besides the model, which the session adds (a retrained model
+// gets new results).
+func Cached[T any](s *Session, key string, compute func() (T, error)) T {
+	key = key + "@" + s.modelID()
+	var value T
+	if data := s.load(key); data != nil {
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&value); err == nil {
+			return value
+		}
+	}
+	value, err := compute()
+	Check(err)
+	var buf bytes.Buffer
+	Check(gob.NewEncoder(&buf).Encode(value))
+	s.store(key, buf.Bytes())
+	return value
+}
+
+// modelID names the trained model: its checkpoint file, whose name holds
+// when it was saved.
+func (s *Session) modelID() string {
+	s.Trained()
+	matches, _ := filepath.Glob(filepath.Join(s.CheckpointDir, "checkpoint-*.json"))
+	if len(matches) == 0 {
+		return "unsaved"
+	}
+	return strings.TrimSuffix(filepath.Base(matches[len(matches)-1]), ".json")
+}
+
+// cacheDir is the kernel session's folder for cached values, or "" outside
+// a notebook.
+func cacheDir() string {
+	dir := os.Getenv("GONB_TMP_DIR")
+	if dir == "" || !gonbui.IsNotebook {
+		return ""
+	}
+	return filepath.Join(dir, "advml-cache")
+}
+
+func (s *Session) load(key string) []byte {
+	if dir := cacheDir(); dir != "" {
+		data, err := os.ReadFile(filepath.Join(dir, fileName(key)))
+		if err != nil {
+			return nil
+		}
+		return data
+	}
+	s.muMemory.Lock()
+	defer s.muMemory.Unlock()
+	return s.memory[key]
+}
+
+func (s *Session) store(key string, data []byte) {
+	if dir := cacheDir(); dir != "" {
+		Check(os.MkdirAll(dir, 0o755))
+		Check(os.WriteFile(filepath.Join(dir, fileName(key)), data, 0o644))
+		return
+	}
+	s.muMemory.Lock()
+	defer s.muMemory.Unlock()
+	if s.memory == nil {
+		s.memory = map[string][]byte{}
+	}
+	s.memory[key] = data
+}
+
+// fileName turns a key into a file name.
+func fileName(key string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == os.PathSeparator || r == 0 {
+			return '_'
+		}
+		return r
+	}, key) + ".gob"
+}
+
+// Show displays a figure in the cell's output: the (image, error) pair that
+// figure functions return, so that a cell reads show(plots.Digit(x, caption)).
+// An error ends the cell (see Fail). Outside a notebook it displays nothing.
+func Show(img image.Image, err error) {
+	Check(err)
+	if err := plots.Show(img); err != nil && !errors.Is(err, plots.ErrNotNotebook) {
+		Fail(err)
+	}
+}
+
+// Check ends the cell with err (see Fail) unless err is nil.
+func Check(err error) {
+	if err != nil {
+		Fail(err)
+	}
+}
+
+// Fail ends the program, a notebook cell, with err: it prints "error: "
+// and the message on standard error and exits with status 1, which GoNB
+// shows under the cell and reports as the cell's failure. Tests replace it.
+var Fail = func(err error) {
+	fmt.Fprintf(os.Stderr, "error: %v\n", err)
+	os.Exit(1)
+}
