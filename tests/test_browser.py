@@ -1,7 +1,9 @@
-"""Drives real JupyterLab in Debian's Chromium through Playwright: opens a
+"""Drives real JupyterLab in Debian's Chromium through Playwright. It opens a
 copy of the tutorial with every output cleared, runs all cells, checks the
 rendered page, saves screenshots, and checks that Tab completion offers our
-package's names.
+package's names. It opens the boundaries notebook the same way, runs it,
+moves the explorer's ε slider, checks that the caption redraws, and stops
+the explorer.
 
 It cannot pass on outputs committed in the notebook: the copy starts with no
 output and no execution count, and every code cell must end with the count
@@ -70,7 +72,9 @@ class Lab:
             return json.load(r)
 
     def page_url(self, path):
-        return f"{self.url}/lab/tree/{urllib.parse.quote(path)}?token={self.token}"
+        """The page of notebook path, in a fresh workspace (no tab of an
+        earlier test restored beside it)."""
+        return f"{self.url}/lab/tree/{urllib.parse.quote(path)}?reset&token={self.token}"
 
 
 @pytest.fixture(scope="module")

@@ -95,6 +95,18 @@ def test_cells_read_in_one_glance(path):
         assert "loadData()" not in cell.source and "loadModel()" not in cell.source, f"cell {index} reloads by hand"
 
 
+def test_boundaries_show_the_map_the_walks_and_the_explorer(executed):
+    nb = executed["05-boundaries.ipynb"]
+    text = "".join(out.get("text", "") for _, out in nbrun.outputs(nb, "stdout"))
+    assert re.search(r"easiest pairs: \d→\d \(\d\.\d\d\)", text), "no boundary map summary"
+    assert "Carlini and Wagner's model and L2 attack:  1.36 / 1.76 / 2.60" in text
+    assert re.search(r"flips from \d to \d at 0\.\d\d of the way", text), "no straight-line walk"
+    assert re.search(r"flips from \d to \d at step \d+ of \d+", text), "no attack-path walk"
+    # Headless, the explorer shows its first view as a static figure.
+    assert "(no browser answered" in text and re.search(r"prediction: \d; confidence: \d\.\d\d", text)
+    assert len(list(nbrun.outputs(nb, "image/png"))) >= 6, "the heatmaps, grid, walks and explorer view"
+
+
 def test_a_panicking_cell_is_caught(tmp_path):
     """The checker itself: a cell that panics at run time must be reported,
     even though nbclient does not always raise for it."""

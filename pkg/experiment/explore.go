@@ -55,7 +55,7 @@ func (s *Session) Explore() {
 	test := s.Test()
 	const choices = 10
 	e := &explorer{m: s.Model(), images: test.Images[:choices*mnist.Pixels], labels: test.Labels[:choices], ascent: map[[2]int][]float32{}}
-	first := view{digit: 0, target: (e.labels[0] + 1) % 10, attack: 0, eps: 0.15}
+	first := view{digit: 0, target: (e.labels[0] + 1) % 10, attack: 0, eps: 0.3}
 	if !frontEndAnswers(10 * time.Second) {
 		fmt.Println("(no browser answered: the explorer's first view, as a static figure)")
 		caption, img, err := e.render(first)
