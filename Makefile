@@ -3,6 +3,8 @@
 #   make lab         set everything up, then open JupyterLab on notebooks/
 #   make test        every test: Go packages on XLA, the notebooks, the browser test
 #   make reproduce   the article headless: train, attack, figures, JSON summary
+#   make robust      adversarial training of the robust model, its evaluation, JSON summary (about an hour)
+#   make blackbox    the black-box attacks against the white-box ones, JSON summary
 #   make notebooks   re-execute the notebooks in place (their committed outputs)
 #   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
 #   make crosscheck  the attacks against Foolbox on the same weights
@@ -21,7 +23,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce bench crosscheck test lint test-go test-notebooks clean
+.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -62,6 +64,12 @@ notebooks: setup
 
 reproduce: setup
 	$(GO) run ./cmd/reproduce $(ARGS)
+
+robust: setup
+	$(GO) run ./cmd/robust $(ARGS)
+
+blackbox: setup
+	$(GO) run ./cmd/blackbox $(ARGS)
 
 # The reference stack (TensorFlow for CPU) lives in its own venv, for benchmarks only.
 BENCH_VENV ?= $(CURDIR)/.venv-bench

@@ -16,6 +16,11 @@ by `go run ./bench/crosscheck -prepare` (or `./bench/export`), wraps it in `fool
   (`L2CarliniWagnerAttack`), with epsilons=None: success rate, per-image L2
   norm of (adversarial - original) where successful (null otherwise), median
   over the successful ones.
+- HopSkipJump L2 (`HopSkipJumpAttack`, constraint l2) from the starting test
+  images the settings name, one image per call: Foolbox 3.3.4 divides each
+  image's gradient estimate by the norm over the whole batch, so a batch of n
+  images takes steps about sqrt(n) times too short. Per image: L2 norm, and
+  the queries (images the model was asked to classify) it used.
 
 The settings come from the export's `crosscheck` object, which
 `go run ./bench/crosscheck -prepare` writes (bench/crosscheck holds them, so
@@ -176,11 +181,38 @@ def main():
     out["cw"]["zero_images_returned"] = int(np.sum(~raw.reshape(c["n"], -1).any(axis=1)))
     log(f"cw success {out['cw']['success_rate']:.4f}, median L2 {out['cw']['median_l2']} in {out['cw']['seconds']:.1f}s")
 
+    c = cfg["hsj"]
+    keras_model, queries = load_model(export), [0]
+
+    def counted(x):
+        queries[0] += int(x.shape[0])
+        return keras_model(x)
+
+    counting = foolbox.TensorFlowModel(counted, bounds=(0, 1))
+    attack = foolbox.attacks.HopSkipJumpAttack(steps=c["steps"], initial_gradient_eval_steps=c["initial_gradient_eval_steps"],
+                                               max_gradient_eval_steps=c["max_gradient_eval_steps"], gamma=c["gamma"],
+                                               constraint="l2")
+    norms, per_image, success, start = [], [], [], time.perf_counter()
+    for i in range(c["n"]):
+        queries[0] = 0
+        x, y = tf.constant(x_test[i:i + 1]), y_test[i:i + 1]
+        raw = attack.run(counting, x, foolbox.criteria.Misclassification(tf.constant(y)),
+                         starting_points=tf.constant(x_test[c["start_indices"][i]:c["start_indices"][i] + 1])).numpy()
+        per_image.append(queries[0])
+        ok = bool(np.argmax(keras_model(raw).numpy(), axis=1)[0] != y[0])
+        success.append(ok)
+        norms.append(float(np.linalg.norm((raw - x_test[i:i + 1]).astype(np.float64))) if ok else None)
+    found = [d for d in norms if d is not None]
+    out["hsj"] = {"success_rate": float(np.mean(success)), "median_l2": float(np.median(found)) if found else None,
+                  "l2": norms, "queries": per_image, "seconds": time.perf_counter() - start}
+    log(f"hsj success {out['hsj']['success_rate']:.4f}, median L2 {out['hsj']['median_l2']}, "
+        f"median queries {np.median(per_image)} in {out['hsj']['seconds']:.1f}s")
+
     with open(os.path.join(args.out, "foolbox.json"), "w") as f:
         json.dump(out, f, indent=1)
     summary = {k: v for k, v in out.items() if k != "settings"}
-    for name in ("deepfool", "cw"):
-        summary[name] = {k: v for k, v in out[name].items() if k != "l2"}
+    for name in ("deepfool", "cw", "hsj"):
+        summary[name] = {k: v for k, v in out[name].items() if k not in ("l2", "queries")}
     print(json.dumps(summary))
 
 

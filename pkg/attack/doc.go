@@ -25,6 +25,17 @@
 //	MinimalEpsilon   a binary search over ε of any fixed-budget attack
 //	TargetedAscent   the article's attack: ascend the target's probability until it wins
 //
+// Black-box attacks take any classifier.Predictor and ask it only for
+// predictions, never for a gradient; each has a query budget per image,
+// counts every query (Result.Queries) and repeats exactly with its Seed:
+//
+//	SquareAttack   random square updates at the budget's edge, kept when the margin falls (L∞, L2; Andriushchenko et al.)
+//	SimBA          steps along random pixel or low-frequency cosine directions (Guo et al.)
+//	HopSkipJump    top-class answers only: boundary search, normal estimate, step (L2, L∞; Chen et al.)
+//
+// The first is a fixed-budget attack; SimBA and HopSkipJump are minimal.
+// Many images share each call of the model, and each stops on its own.
+//
 // Distances (L0, L1, L2, Linf) measure perturbations and clip them into a
 // budget.
 //
@@ -36,5 +47,5 @@
 // effect; the other settings are inputs of the graph.
 //
 // Gradient attacks need a classifier.Differentiable; given a model that only
-// predicts, they say so.
+// predicts, they say so. Black-box ones never look for one.
 package attack

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,5 +152,15 @@ func TestXLAConvMaxPoolGradients(t *testing.T) {
 		if maxAbs == 0 || maxDiff > 1e-4*maxAbs {
 			t.Errorf("%s: XLA and Go differ by %g (largest value %g)", name, maxDiff, maxAbs)
 		}
+	}
+}
+
+func TestCPUNamesCoresAndFlags(t *testing.T) {
+	desc := backend.CPU()
+	if !strings.Contains(desc, strconv.Itoa(runtime.NumCPU())+" cores") {
+		t.Errorf("CPU() = %q: no core count", desc)
+	}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil && strings.Contains(string(data), " avx2") && !strings.Contains(desc, "avx2") {
+		t.Errorf("CPU() = %q: the CPU has AVX2 but the description does not say so", desc)
 	}
 }

@@ -149,7 +149,7 @@ func (m *Model) Predict(images []float32) ([][]float32, error) {
 	}
 	k := m.geometry.Classes
 	probs := make([][]float32, 0, n)
-	err = m.inBatches(images, n, func(start, end int, x *tensors.Tensor) error {
+	err = m.inBatches(images, n, true, func(start, end int, x *tensors.Tensor) error {
 		out, err := exec.Call(x)
 		if err != nil {
 			return err
@@ -223,7 +223,7 @@ func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy flo
 		return 0, 0, fmt.Errorf("classifier.Evaluate: %w", err)
 	}
 	var lossSum, correctSum float64
-	err = m.inBatches(images, n, func(start, end int, x *tensors.Tensor) error {
+	err = m.inBatches(images, n, false, func(start, end int, x *tensors.Tensor) error {
 		y := tensors.FromFlatDataAndDimensions(labels32[start:end], end-start, 1)
 		out, err := exec.Call(x, y)
 		y.MustFinalizeAll()
@@ -244,12 +244,23 @@ func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy flo
 
 // inBatches calls fn for consecutive batches of at most BatchSize of the n
 // images, each as a tensor [batch, Rows, Cols, Channels] freed after the
-// call, with the range [start, end) of the images it holds.
-func (m *Model) inBatches(images []float32, n int, fn func(start, end int, x *tensors.Tensor) error) error {
+// call, with the range [start, end) of the images it holds. With pad, a
+// batch of fewer than BatchSize images is padded with black images up to
+// the next power of two (its first end−start rows are the images), so that
+// calls of any size compile at most eight graphs: black-box attacks query
+// shrinking batches.
+func (m *Model) inBatches(images []float32, n int, pad bool, fn func(start, end int, x *tensors.Tensor) error) error {
 	p := m.geometry.Pixels()
 	for start := 0; start < n; start += BatchSize {
 		end := min(n, start+BatchSize)
-		x := tensors.FromFlatDataAndDimensions(images[start*p:end*p], m.geometry.Dims(end-start)...)
+		rows, data := end-start, images[start*p:end*p]
+		if pad {
+			for rows&(rows-1) != 0 {
+				rows++
+			}
+			data = append(data[:len(data):len(data)], make([]float32, (rows-(end-start))*p)...)
+		}
+		x := tensors.FromFlatDataAndDimensions(data, m.geometry.Dims(rows)...)
 		err := fn(start, end, x)
 		x.MustFinalizeAll()
 		if err != nil {

@@ -77,3 +77,38 @@ func TestBadInput(t *testing.T) {
 		t.Error("New with no logits function and one class: no error")
 	}
 }
+
+// Black-box attacks query batches of every size as their images finish:
+// Predict answers each the same as alone, and 300 sizes in a row do not run
+// out of compiled graphs (it pads to powers of two up to BatchSize).
+func TestPredictAnyBatchSize(t *testing.T) {
+	m := toy(t)
+	images := make([]float32, 2*300)
+	for j := range images {
+		images[j] = float32(j%7) / 7
+	}
+	alone := make([][]float32, 300)
+	for i := range alone {
+		row, err := m.Predict(images[2*i : 2*i+2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone[i] = row[0]
+	}
+	for n := 1; n <= 300; n++ {
+		probs, err := m.Predict(images[:2*n])
+		if err != nil {
+			t.Fatalf("batch of %d: %v", n, err)
+		}
+		if len(probs) != n {
+			t.Fatalf("batch of %d: %d rows", n, len(probs))
+		}
+		for i, row := range probs {
+			for k, p := range row {
+				if math.Abs(float64(p-alone[i][k])) > 1e-6 {
+					t.Fatalf("batch of %d, image %d: %v, alone %v", n, i, row, alone[i])
+				}
+			}
+		}
+	}
+}

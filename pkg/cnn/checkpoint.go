@@ -70,8 +70,12 @@ func Load(backend compute.Backend, dir string) (*Model, error) {
 		return nil, fmt.Errorf("cnn.Load: reading checkpoint in %s: %w", dir, err)
 	}
 	var cfg Config
-	for name, dst := range map[string]*int{ParamFilters: &cfg.Filters, ParamKernel: &cfg.Kernel, ParamPool: &cfg.Pool} {
+	for name, dst := range map[string]*int{ParamFilters: &cfg.Filters, ParamKernel: &cfg.Kernel, ParamPool: &cfg.Pool,
+		ParamFilters2: &cfg.Filters2, ParamHidden: &cfg.Hidden} {
 		value, found := store.GetParam("/" + name)
+		if !found && (name == ParamFilters2 || name == ParamHidden) {
+			continue // Saved before the deeper network existed: the article's.
+		}
 		n, ok := asInt(value)
 		if !found || !ok {
 			return nil, fmt.Errorf("cnn.Load: checkpoint in %s lacks the parameter %q: it was not saved by cnn.Model.Save", dir, name)

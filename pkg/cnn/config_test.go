@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/cnn"
 )
 
@@ -45,5 +46,35 @@ func TestValidate(t *testing.T) {
 	}
 	if err := cnn.Default.Validate(); err != nil {
 		t.Errorf("Default: %v", err)
+	}
+}
+
+func TestRobustNetwork(t *testing.T) {
+	if err := cnn.Robust.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := cnn.New(testutil.XLA(t), cnn.Robust, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.NumParams(), cnn.Robust.NumParams(); got != want {
+		t.Errorf("the network holds %d weights, its config counts %d", got, want)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := cnn.Load(testutil.XLA(t), dir)
+	if err != nil || loaded.Config != cnn.Robust {
+		t.Fatalf("loaded %+v, %v", loaded, err)
+	}
+	if !strings.Contains(m.Summary(), "Conv2D + ReLU") {
+		t.Errorf("summary:\n%s", m.Summary())
+	}
+	for _, bad := range []cnn.Config{{Filters: 4, Kernel: 5, Pool: 2, Filters2: 8}, {Filters: 4, Kernel: 5, Pool: 2, Hidden: 8},
+		{Filters: 4, Kernel: 9, Pool: 4, Filters2: 8, Hidden: 8}} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
 	}
 }

@@ -14,9 +14,11 @@ import (
 // Param names, in the store's root scope, under which a Model records its
 // Config so that a checkpoint carries it.
 const (
-	ParamFilters = "cnn_filters"
-	ParamKernel  = "cnn_kernel"
-	ParamPool    = "cnn_pool"
+	ParamFilters  = "cnn_filters"
+	ParamKernel   = "cnn_kernel"
+	ParamPool     = "cnn_pool"
+	ParamFilters2 = "cnn_filters2"
+	ParamHidden   = "cnn_hidden"
 )
 
 // Model is the article's CNN: a classifier.Model (its engine, its weights
@@ -36,7 +38,8 @@ func New(backend compute.Backend, cfg Config, seed int64) (*Model, error) {
 	if err := store.SetRNGStateFromSeed(seed); err != nil {
 		return nil, fmt.Errorf("cnn.New: seeding the weights' initialisation: %w", err)
 	}
-	store.SetParams(map[string]any{ParamFilters: cfg.Filters, ParamKernel: cfg.Kernel, ParamPool: cfg.Pool})
+	store.SetParams(map[string]any{ParamFilters: cfg.Filters, ParamKernel: cfg.Kernel, ParamPool: cfg.Pool,
+		ParamFilters2: cfg.Filters2, ParamHidden: cfg.Hidden})
 	m, err := newModel(backend, cfg, store)
 	if err != nil {
 		return nil, fmt.Errorf("cnn.New: %w", err)

@@ -24,8 +24,17 @@ import (
 // long, most of it in XLA's transposed convolution; the forward pass here
 // is faster too, with the max-pool written as the maximum of its k²
 // strided slices (the weights are the same variables as Logits').
+//
+// The deeper network (Config.Filters2 > 0) has no hand-written product: it
+// goes through automatic differentiation.
 func (m *Model) LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, vjp func(cotangent *Node) *Node) {
 	cfg := m.Config
+	if cfg.deep() {
+		logits = Logits(scope, cfg, images)
+		return logits, func(cotangent *Node) *Node {
+			return Gradient(ReduceAllSum(Mul(StopGradient(cotangent), logits)), images)[0]
+		}
+	}
 	g := images.Graph()
 	dtype := images.DType()
 	batch := images.Shape().Dimensions[0]

@@ -17,8 +17,8 @@ import (
 const (
 	areaSize   = 280 // width and height of the upscaled image area (28×28 pixels at 10×)
 	pad        = 8   // margin around a panel's content
-	captionH   = 22           // height of the caption band above the image area
-	captionPts = 14           // caption font size (1 pt = 1 px in panels)
+	captionH   = 22  // height of the caption band above the image area
+	captionPts = 14  // caption font size (1 pt = 1 px in panels)
 )
 
 // sans is the font used for all text: Liberation Sans, embedded in gonum/plot.

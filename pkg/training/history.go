@@ -9,25 +9,38 @@ type EpochMetrics struct {
 	Accuracy    float64 // Mean training accuracy over the epoch's batches.
 	ValLoss     float64 // Validation loss after the epoch.
 	ValAccuracy float64 // Validation accuracy after the epoch.
-	Seconds     float64 // Wall time of the epoch's training steps.
+	// ValRobustAccuracy is, with an Adversary, the validation accuracy under
+	// its validation attack after the epoch (Robust is then true).
+	ValRobustAccuracy float64
+	Robust            bool
+	Seconds           float64 // Wall time of the epoch's training steps (attacks included).
 }
 
 // String formats the metrics like a line of Keras' fit log.
 func (e EpochMetrics) String() string {
-	return fmt.Sprintf("Epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f (%.1fs)",
-		e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.Seconds)
+	robust := ""
+	if e.Robust {
+		robust = fmt.Sprintf(" - val_robust_accuracy %.4f", e.ValRobustAccuracy)
+	}
+	return fmt.Sprintf("Epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f%s (%.1fs)",
+		e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, robust, e.Seconds)
 }
 
 // History records a training run, one entry per epoch.
 type History struct {
 	Epochs []EpochMetrics
-	// BestEpoch is the (1-based) epoch with the lowest validation loss.
+	// BestEpoch is the (1-based) epoch with the lowest validation loss, or,
+	// when training with an Adversary, the highest robust validation
+	// accuracy.
 	BestEpoch int
 	// WeightsEpoch is the epoch whose weights the model holds after Train:
 	// BestEpoch with Options.RestoreBestWeights, else the last epoch.
 	WeightsEpoch int
+	// Adversary is the adversary the model was trained against; zero for
+	// clean training.
+	Adversary Adversary
 	// EarlyStopped tells whether training stopped because the validation
-	// loss stopped improving, rather than at MaxEpochs.
+	// loss (or robust accuracy) stopped improving, rather than at MaxEpochs.
 	EarlyStopped bool
 }
 
@@ -47,7 +60,8 @@ func (h *History) epoch(n int) EpochMetrics {
 }
 
 // Series returns one metric per epoch by its Keras name: "loss",
-// "accuracy", "val_loss" or "val_accuracy", with the epoch numbers.
+// "accuracy", "val_loss", "val_accuracy" or (after adversarial training)
+// "val_robust_accuracy", with the epoch numbers.
 func (h *History) Series(name string) (epochs, values []float64, err error) {
 	for _, e := range h.Epochs {
 		var v float64
@@ -60,8 +74,13 @@ func (h *History) Series(name string) (epochs, values []float64, err error) {
 			v = e.ValLoss
 		case "val_accuracy":
 			v = e.ValAccuracy
+		case "val_robust_accuracy":
+			if !e.Robust {
+				return nil, nil, fmt.Errorf("training: no val_robust_accuracy in History: the model was not trained with an Adversary")
+			}
+			v = e.ValRobustAccuracy
 		default:
-			return nil, nil, fmt.Errorf("training: no metric %q in History: use loss, accuracy, val_loss or val_accuracy", name)
+			return nil, nil, fmt.Errorf("training: no metric %q in History: use loss, accuracy, val_loss, val_accuracy or val_robust_accuracy", name)
 		}
 		epochs = append(epochs, float64(e.Epoch))
 		values = append(values, v)

@@ -34,6 +34,9 @@ type Options struct {
 	ProgressBar bool
 	// Log, if not nil, receives one Keras-like line per epoch.
 	Log io.Writer
+	// Adversary, when its Mode is set, trains on adversarial examples and
+	// selects epochs by robust validation accuracy (see Adversary).
+	Adversary Adversary
 }
 
 // DefaultOptions are the settings this project trains its models with:
@@ -63,5 +66,20 @@ func (o Options) validate() error {
 	case !(o.MinDelta >= 0) || math.IsInf(o.MinDelta, 1):
 		return fmt.Errorf("training: MinDelta is %g: use 0 or a small positive loss decrease", o.MinDelta)
 	}
-	return nil
+	return o.Adversary.validate()
+}
+
+// RobustOptions are the settings this project trains its robust model
+// (cnn.Robust) with: DefaultOptions' Adam, batch and seed, against PGD at
+// ε = 0.3 with 10 steps of 0.075 (2.5ε/10, the usual rule; Madry et al.
+// take 40 steps of 0.01, four times the cost), after 5 warm-up epochs that
+// grow ε from 0, for at most 30 epochs, stopping when the robust validation
+// accuracy (PGD-20 on 1,000 images) has not improved for 5 epochs, with
+// the best epoch's weights.
+func RobustOptions() Options {
+	o := DefaultOptions()
+	o.MaxEpochs, o.Patience = 30, 5
+	o.Adversary = Adversary{Mode: ModePGD, Epsilon: 0.3, Steps: 10, StepSize: 0.075,
+		ValidationImages: 1000, ValidationSteps: 20, WarmupEpochs: 5}
+	return o
 }

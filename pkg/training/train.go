@@ -37,6 +37,8 @@ type Model interface {
 // early once the validation loss has not improved for opts.Patience epochs
 // in a row. With opts.RestoreBestWeights the model ends with the weights of
 // its best epoch (lowest validation loss), otherwise with those of its last.
+// With opts.Adversary it trains on adversarial examples and the robust
+// validation accuracy takes the validation loss's place (see Adversary).
 // The returned History holds every epoch's metrics.
 func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
 	if err := checkSplit("validation", valSet); err != nil {
@@ -48,9 +50,10 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 	}
 	defer s.Close()
 	opts = s.opts
-	h := &History{}
+	h := &History{Adversary: opts.Adversary}
+	robust := opts.Adversary.Active()
 	var best weights
-	bestLoss, wait := 0.0, 0
+	bestScore, wait := 0.0, 0
 	for epoch := 1; epoch <= opts.MaxEpochs; epoch++ {
 		e, err := s.Epoch()
 		if err != nil {
@@ -60,22 +63,35 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 		if e.ValLoss, e.ValAccuracy, err = m.Evaluate(valSet.Images, valSet.Labels); err != nil {
 			return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
 		}
+		// The score is what early stopping minimises: the validation loss,
+		// or, against an adversary, minus the robust accuracy.
+		score := e.ValLoss
+		if robust {
+			if e.ValRobustAccuracy, err = opts.Adversary.robustAccuracy(m, valSet.Images, valSet.Labels, opts.Seed); err != nil {
+				return h, fmt.Errorf("training: after epoch %d: %w", epoch, err)
+			}
+			e.Robust, score = true, -e.ValRobustAccuracy
+		}
 		h.Epochs = append(h.Epochs, e)
 		s.bar.endEpoch(e)
 		if opts.Log != nil {
 			fmt.Fprintln(opts.Log, e)
 		}
-		if h.BestEpoch == 0 || e.ValLoss < bestLoss-opts.MinDelta {
+		if h.BestEpoch == 0 || score < bestScore-opts.MinDelta {
 			if opts.RestoreBestWeights {
 				if best, err = snapshot(m); err != nil {
 					return h, err
 				}
 			}
-			h.BestEpoch, bestLoss, wait = epoch, e.ValLoss, 0
+			h.BestEpoch, bestScore, wait = epoch, score, 0
 			continue
 		}
 		// As Keras counts: the Patience-th epoch in a row without
 		// improvement stops the training (0 and 1 both stop at the first).
+		// An adversary's warm-up epochs do not count.
+		if epoch <= opts.Adversary.WarmupEpochs {
+			continue
+		}
 		if wait++; wait >= opts.Patience {
 			h.EarlyStopped = true
 			break
@@ -90,8 +106,12 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 	}
 	s.bar.end(h)
 	if opts.Log != nil && h.EarlyStopped {
-		fmt.Fprintf(opts.Log, "Early stopping: validation loss did not improve for %d epoch(s) in a row; the model holds the weights of epoch %d.\n",
-			len(h.Epochs)-h.BestEpoch, h.WeightsEpoch)
+		what := "validation loss"
+		if robust {
+			what = "robust validation accuracy"
+		}
+		fmt.Fprintf(opts.Log, "Early stopping: %s did not improve for %d epoch(s) in a row; the model holds the weights of epoch %d.\n",
+			what, len(h.Epochs)-h.BestEpoch, h.WeightsEpoch)
 	}
 	return h, nil
 }
@@ -108,7 +128,8 @@ type Session struct {
 }
 
 // NewSession prepares to train m on trainSet with opts (Adam, shuffled
-// mini-batches, seeded by opts.Seed).
+// mini-batches, seeded by opts.Seed; against opts.Adversary if it has a
+// Mode).
 func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -125,13 +146,22 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits(labels, logits))
 		}, nil)
 	meanAcc := metric.NewSparseCategoricalAccuracy("Accuracy", "acc")
+	adversary := opts.Adversary
+	stepsPerEpoch := (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize
+	firstStep := optimizer.GetGlobalStep(m.Store())
 	trainer := train.NewTrainer(m.Backend(), m.Store(),
-		func(scope *model.Scope, images *Node) *Node { return m.Logits(scope, images) },
+		func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+			images := inputs[0]
+			if adversary.Active() {
+				warmup := adversary.warmup(images.Graph(), stepsPerEpoch, firstStep)
+				images = adversary.examples(scope, m, images, inputs[1], warmup)
+			}
+			return []*Node{m.Logits(scope, images)}
+		},
 		loss.SparseCategoricalCrossEntropyLogits,
 		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
 		[]metric.Interface{meanLoss, meanAcc}, nil)
-	s := &Session{opts: opts, ds: ds, loop: train.NewLoop(trainer),
-		stepsPerEpoch: (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize}
+	s := &Session{opts: opts, ds: ds, loop: train.NewLoop(trainer), stepsPerEpoch: stepsPerEpoch}
 	s.bar = attachProgress(s.loop, opts, s.stepsPerEpoch)
 	return s, nil
 }
@@ -167,7 +197,9 @@ func (s *Session) Steps(n int) error {
 func (s *Session) Close() { s.ds.FinalizeAll() }
 
 // newDataset puts the training split on the device, shuffled by opts.Seed
-// and batched (the last batch of an epoch may be smaller).
+// and batched (the last batch of an epoch may be smaller). The inputs are
+// the images, and for adversarial training the labels too (the attack needs
+// them); the labels are the targets.
 func newDataset(m Model, s *mnist.Split, opts Options) (*dataset.InMemoryDataset, error) {
 	n := s.Len()
 	labels := make([]int32, n)
@@ -175,8 +207,12 @@ func newDataset(m Model, s *mnist.Split, opts Options) (*dataset.InMemoryDataset
 		labels[i] = int32(l)
 	}
 	images := tensors.FromFlatDataAndDimensions(s.Images, n, mnist.Rows, mnist.Cols, 1)
+	inputs := []any{images}
+	if opts.Adversary.Active() {
+		inputs = append(inputs, tensors.FromFlatDataAndDimensions(labels, n, 1))
+	}
 	ds, err := dataset.InMemoryFromData(m.Backend(), "train",
-		[]any{images}, []any{tensors.FromFlatDataAndDimensions(labels, n, 1)})
+		inputs, []any{tensors.FromFlatDataAndDimensions(labels, n, 1)})
 	if err != nil {
 		return nil, fmt.Errorf("training: building the training dataset: %w", err)
 	}

@@ -1,0 +1,259 @@
+// Command robust trains the project's robust model, cnn.Robust, by PGD
+// adversarial training (training.RobustOptions), trains the article's
+// network the same way to show that it cannot become robust, and measures
+// both, with the article's clean model, at ε = 0.3 in L∞: clean accuracy
+// on the 10,000 test images, then on the first -n test images the robust
+// accuracy under PGD-40 with 10 restarts and under the AutoAttack-style
+// ensemble (APGD-CE, APGD-DLR targeted, Square), each image counted robust
+// only if every attack failed on it, with the evaluation's sanity checks.
+// It prints one JSON line last; progress and tables go to stderr.
+//
+//	go run ./cmd/robust                  # what `make robust` runs (about an hour on two cores)
+//	go run ./cmd/robust -load            # evaluate the saved checkpoints, no training
+//	go run ./cmd/robust -load -n 10000   # on every test image
+//
+// The checkpoints go beside the article's (checkpoints/cnn, which is loaded,
+// or trained if absent): checkpoints/robust and checkpoints/article-pgd.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/gomlx/compute"
+
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/backend"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/robustness"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+type flags struct {
+	checkpoint, articlePGD, article string
+	load                            bool
+	n                               int
+	epsilon                         float64
+	mode                            string
+	epochs                          int
+	seed                            int64
+}
+
+func main() {
+	var f flags
+	flag.StringVar(&f.checkpoint, "checkpoint", "checkpoints/robust", "folder of the robust model's checkpoint")
+	flag.StringVar(&f.articlePGD, "article-checkpoint", "checkpoints/article-pgd", "folder of the adversarially trained article network")
+	flag.StringVar(&f.article, "article-clean", "checkpoints/cnn", "folder of the article's model (trained as the article does if absent)")
+	flag.BoolVar(&f.load, "load", false, "evaluate the saved checkpoints instead of training (they must exist)")
+	flag.IntVar(&f.n, "n", 1000, "test images the attacks run on (the first ones)")
+	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1]")
+	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd or fast-fgsm")
+	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
+	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("robust: ")
+	if err := run(f); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func (f flags) validate() error {
+	switch {
+	case !(f.epsilon > 0 && f.epsilon <= 1):
+		return fmt.Errorf("-eps %g: use a budget in (0, 1], such as 0.3", f.epsilon)
+	case f.mode != training.ModePGD && f.mode != training.ModeFastFGSM:
+		return fmt.Errorf("-mode %q: use %s or %s", f.mode, training.ModePGD, training.ModeFastFGSM)
+	case f.n < 1 || f.n > 10000:
+		return fmt.Errorf("-n %d: attack between 1 and 10000 test images", f.n)
+	case f.epochs < 0:
+		return fmt.Errorf("-epochs %d: use 0 (the recipe's) or more", f.epochs)
+	}
+	if f.load {
+		for _, dir := range []string{f.checkpoint, f.articlePGD} {
+			if !cnn.Exists(dir) {
+				return fmt.Errorf("-load: no checkpoint in %s: run without -load to train one", dir)
+			}
+		}
+	}
+	return nil
+}
+
+// Summary is the JSON line.
+type Summary struct {
+	Backend string  `json:"backend"`
+	CPU     string  `json:"cpu"`
+	Epsilon float64 `json:"epsilon"`
+	// Robust is the robust model; ArticlePGD the article's network trained
+	// the same way (fewer epochs); Article the article's model as the
+	// tutorial trains it.
+	Robust     Model `json:"robust"`
+	ArticlePGD Model `json:"article_pgd"`
+	Article    Model `json:"article"`
+}
+
+// Model is one model's training and evaluation.
+type Model struct {
+	Network         string  `json:"network"`
+	Params          int     `json:"params"`
+	Training        string  `json:"training"`
+	Loaded          bool    `json:"loaded"`
+	Epochs          int     `json:"epochs"`
+	WeightsEpoch    int     `json:"weights_epoch"`
+	SecondsPerEpoch float64 `json:"seconds_per_epoch"` // Mean wall time of an epoch's training steps.
+	TrainSeconds    float64 `json:"train_seconds"`     // The whole training, validation included; 0 when loaded.
+	Evaluation
+}
+
+// Evaluation is a model's accuracy, clean and under attack.
+type Evaluation struct {
+	CleanAccuracy float64 `json:"clean_accuracy"` // On the 10,000 test images.
+	N             int     `json:"n"`              // Images attacked.
+	CleanOnN      float64 `json:"clean_accuracy_n"`
+	PGD           float64 `json:"pgd40x10"` // Robust accuracy under PGD-40 with 10 restarts.
+	// Ensemble is the robust accuracy under APGD-CE, APGD-DLR targeted and
+	// Square together; After, the robust accuracy after each in turn.
+	Ensemble float64            `json:"ensemble"`
+	After    map[string]float64 `json:"ensemble_after"`
+	// RobustAccuracy is the worst case: robust under all four attacks.
+	RobustAccuracy float64  `json:"robust_accuracy"`
+	SanityPassed   bool     `json:"sanity_passed"`
+	FailedChecks   []string `json:"failed_checks,omitempty"`
+	Seconds        float64  `json:"eval_seconds"`
+}
+
+func run(f flags) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	log.Printf("engine: %s; CPU: %s", b.Description(), backend.CPU())
+	data, err := mnist.Load(mnist.Options{Seed: f.seed})
+	if err != nil {
+		return err
+	}
+	opts := training.RobustOptions()
+	opts.Seed, opts.Log = f.seed, os.Stderr
+	opts.Adversary.Epsilon = f.epsilon
+	opts.Adversary.StepSize = 2.5 * f.epsilon / float64(opts.Adversary.Steps)
+	if f.mode == training.ModeFastFGSM {
+		fast := training.FastFGSMTraining(f.epsilon)
+		fast.WarmupEpochs = opts.Adversary.WarmupEpochs
+		opts.Adversary = fast
+	}
+	if f.epochs > 0 {
+		opts.MaxEpochs = f.epochs
+	}
+	summary := Summary{Backend: backend.Label(b), CPU: backend.CPU(), Epsilon: f.epsilon}
+
+	log.Printf("the robust model (%v), trained against %v", cnn.Robust, opts.Adversary)
+	if summary.Robust, err = trainAndEvaluate(b, f, f.checkpoint, data, cnn.Robust, opts, !f.load); err != nil {
+		return err
+	}
+	// The article's network gets the same adversary for a third of the
+	// epochs: enough to see it cannot hold ε = 0.3.
+	articleOpts := opts
+	articleOpts.MaxEpochs = max(opts.Adversary.WarmupEpochs+5, opts.MaxEpochs/3)
+	log.Printf("the article's network (%v), trained against %v", cnn.Default, articleOpts.Adversary)
+	if summary.ArticlePGD, err = trainAndEvaluate(b, f, f.articlePGD, data, cnn.Default, articleOpts, !f.load); err != nil {
+		return err
+	}
+	clean := training.DefaultOptions()
+	clean.Seed, clean.Log = f.seed, os.Stderr
+	log.Printf("the article's model (%v), trained as the article does", cnn.Default)
+	if summary.Article, err = trainAndEvaluate(b, f, f.article, data, cnn.Default, clean, false); err != nil {
+		return err
+	}
+	line, err := json.Marshal(summary)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(line))
+	return nil
+}
+
+func trainAndEvaluate(b compute.Backend, f flags, dir string, data *mnist.Data, cfg cnn.Config, opts training.Options, retrain bool) (Model, error) {
+	start := time.Now()
+	trained, err := training.LoadOrTrain(b, dir, data, cfg, opts, retrain)
+	if err != nil {
+		return Model{}, err
+	}
+	h := trained.History
+	out := Model{Network: cfg.String(), Params: trained.Model.NumParams(), Training: h.Adversary.String(), Loaded: trained.Loaded,
+		Epochs: len(h.Epochs), WeightsEpoch: h.WeightsEpoch}
+	for _, e := range h.Epochs {
+		out.SecondsPerEpoch += e.Seconds / float64(len(h.Epochs))
+	}
+	out.SecondsPerEpoch = round(out.SecondsPerEpoch)
+	if !trained.Loaded {
+		out.TrainSeconds = round(time.Since(start).Seconds())
+		log.Printf("trained in %.0fs, saved in %s", out.TrainSeconds, dir)
+	} else {
+		log.Printf("loaded from %s", dir)
+	}
+	out.Evaluation, err = evaluate(trained.Model, data.Test, f)
+	return out, err
+}
+
+// evaluate measures m at f.epsilon on the first f.n test images.
+func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
+	start := time.Now()
+	var e Evaluation
+	var err error
+	if _, e.CleanAccuracy, err = m.Evaluate(test.Images, test.Labels); err != nil {
+		return e, err
+	}
+	images, labels := test.Images[:f.n*mnist.Pixels], test.Labels[:f.n]
+	pgd := attack.NewPGD(attack.Linf)
+	pgd.Restarts, pgd.Seed = 10, f.seed
+	apgdCE := attack.NewAPGD(attack.Linf, attack.CrossEntropy)
+	apgdT := attack.NewAPGD(attack.Linf, attack.TargetedDLR)
+	square := attack.NewSquare(attack.Linf)
+	apgdCE.Seed, apgdT.Seed, square.Seed = f.seed, f.seed, f.seed
+	byPGD, err := robustness.Evaluate(m, images, labels, []attack.Attack{pgd}, f.epsilon)
+	if err != nil {
+		return e, err
+	}
+	log.Printf("%s", byPGD.Table())
+	ensemble := []attack.Attack{apgdCE, apgdT, square}
+	byEnsemble, err := robustness.Evaluate(m, images, labels, ensemble, f.epsilon)
+	if err != nil {
+		return e, err
+	}
+	log.Printf("%s", byEnsemble.Table())
+	e.N, e.CleanOnN = f.n, round(byPGD.CleanAccuracy)
+	e.PGD, e.Ensemble = round(byPGD.RobustAccuracy[0]), round(byEnsemble.RobustAccuracy[0])
+	e.After = map[string]float64{}
+	for k, name := range []string{"apgd_ce", "apgd_dlr_targeted", "square"} {
+		e.After[name] = round(byEnsemble.AfterAttack[k][0])
+	}
+	robust := 0
+	for i := range f.n {
+		if byPGD.Robust[0][i] && byEnsemble.Robust[0][i] {
+			robust++
+		}
+	}
+	e.RobustAccuracy = round(float64(robust) / float64(f.n))
+	e.SanityPassed = true
+	for _, c := range slices.Concat(byPGD.Sanity, byEnsemble.Sanity) {
+		if !c.Passed {
+			e.SanityPassed = false
+			e.FailedChecks = append(e.FailedChecks, c.String())
+		}
+	}
+	e.Seconds = round(time.Since(start).Seconds())
+	log.Printf("clean %.4f; under PGD-40×10 %.4f, the ensemble %.4f, all four %.4f (%.0fs)",
+		e.CleanAccuracy, e.PGD, e.Ensemble, e.RobustAccuracy, e.Seconds)
+	return e, nil
+}
+
+func round(x float64) float64 { return float64(int64(x*1e4+0.5)) / 1e4 }

@@ -1,0 +1,188 @@
+package training
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// Adversarial training modes, the values of Adversary.Mode.
+const (
+	// ModePGD trains on projected-gradient-descent examples (Madry et al.
+	// 2018): from a random point of the ε-ball, Steps steps of StepSize along
+	// the sign of the loss gradient, each projected back into the ball.
+	ModePGD = "pgd"
+	// ModeFastFGSM trains on one signed-gradient step of StepSize from a
+	// random point of the ε-ball, projected back into it (Wong, Rice and
+	// Kolter 2020, "Fast is better than free").
+	ModeFastFGSM = "fast-fgsm"
+)
+
+// Adversary tells Train to train on adversarial examples: each mini-batch
+// is replaced, inside the compiled training step, by its examples within
+// Epsilon (L∞) of the batch and within [0, 1], made by the attack of Mode
+// against the weights of that step. The zero Adversary trains on clean
+// examples.
+//
+// With an Adversary, the epoch's training loss and accuracy are those on
+// the adversarial examples, and after each epoch Train measures the robust
+// accuracy of the first ValidationImages validation images under PGD with
+// ValidationSteps steps of 2.5ε/ValidationSteps from a random start.
+// Early stopping and RestoreBestWeights then follow the robust accuracy
+// (the highest is best; an epoch improves when it beats the best by more
+// than Options.MinDelta) instead of the validation loss, as Wong et al.
+// advise against fast FGSM's sudden collapse.
+type Adversary struct {
+	Mode     string  // "" (clean training), ModePGD or ModeFastFGSM.
+	Epsilon  float64 // L∞ budget per pixel, in (0, 1].
+	Steps    int     // Attack steps per batch: at least 1 for ModePGD, 1 (or 0) for ModeFastFGSM.
+	StepSize float64 // Size of each step, positive.
+	// ValidationImages is how many validation images (the first ones) the
+	// robust accuracy is measured on after each epoch; at least 1.
+	ValidationImages int
+	// ValidationSteps is the steps of the validation PGD; at least 1.
+	ValidationSteps int
+	// WarmupEpochs, when positive, grows the budget (and the step) linearly
+	// from 0 to Epsilon over the first WarmupEpochs epochs, step by step;
+	// early stopping waits until they are over. Without it, PGD training at
+	// ε = 0.3 from random weights can settle on predicting one class (the
+	// attack wins every batch, so nothing is learnt).
+	WarmupEpochs int
+}
+
+// PGDTraining is Madry et al.'s adversary for MNIST: 40 steps of ε/30 (0.01
+// at ε = 0.3) from a random start, validated by PGD-20 on 1,000 images,
+// with no warm-up.
+func PGDTraining(epsilon float64) Adversary {
+	return Adversary{Mode: ModePGD, Epsilon: epsilon, Steps: 40, StepSize: epsilon / 30,
+		ValidationImages: 1000, ValidationSteps: 20}
+}
+
+// FastFGSMTraining is Wong et al.'s adversary: one step of 1.25ε from a
+// uniformly random start in the ε-ball, validated by PGD-20 on 1,000
+// images.
+func FastFGSMTraining(epsilon float64) Adversary {
+	return Adversary{Mode: ModeFastFGSM, Epsilon: epsilon, Steps: 1, StepSize: 1.25 * epsilon,
+		ValidationImages: 1000, ValidationSteps: 20}
+}
+
+// Active tells whether a trains on adversarial examples.
+func (a Adversary) Active() bool { return a.Mode != "" }
+
+// String describes the adversary, e.g. "PGD, ε 0.3, 40 steps of 0.01".
+func (a Adversary) String() string {
+	var s string
+	switch a.Mode {
+	case "":
+		return "clean training"
+	case ModeFastFGSM:
+		s = fmt.Sprintf("fast FGSM, ε %g, one step of %.4g from a random start", a.Epsilon, a.StepSize)
+	default:
+		s = fmt.Sprintf("PGD, ε %g, %d steps of %.4g from a random start", a.Epsilon, a.Steps, a.StepSize)
+	}
+	if a.WarmupEpochs > 0 {
+		s += fmt.Sprintf(", %d warm-up epochs", a.WarmupEpochs)
+	}
+	return s
+}
+
+func (a Adversary) validate() error {
+	const hint = " (training.PGDTraining(0.3) and training.FastFGSMTraining(0.3) hold working settings)"
+	switch {
+	case a.Mode == "":
+		if a != (Adversary{}) {
+			return fmt.Errorf("training: the Adversary has settings (%+v) but no Mode: set Mode to %q or %q, or leave the Adversary zero for clean training",
+				a, ModePGD, ModeFastFGSM)
+		}
+		return nil
+	case a.Mode != ModePGD && a.Mode != ModeFastFGSM:
+		return fmt.Errorf("training: unknown adversarial Mode %q: use %q, %q or \"\" for clean training", a.Mode, ModePGD, ModeFastFGSM)
+	case !(a.Epsilon > 0 && a.Epsilon <= 1):
+		return fmt.Errorf("training: adversarial Epsilon is %g: use a budget in (0, 1], such as 0.3%s", a.Epsilon, hint)
+	case a.Mode == ModePGD && a.Steps < 1:
+		return fmt.Errorf("training: PGD training with %d Steps: use at least 1%s", a.Steps, hint)
+	case a.Mode == ModeFastFGSM && a.Steps > 1:
+		return fmt.Errorf("training: fast FGSM takes one step, Steps is %d: set it to 1, or use Mode %q for several", a.Steps, ModePGD)
+	case !(a.StepSize > 0) || math.IsInf(a.StepSize, 1):
+		return fmt.Errorf("training: adversarial StepSize is %g: use a positive size%s", a.StepSize, hint)
+	case a.ValidationImages < 1:
+		return fmt.Errorf("training: adversarial ValidationImages is %d: measure robust accuracy on at least 1 image (1000 is the default)%s",
+			a.ValidationImages, hint)
+	case a.ValidationSteps < 1:
+		return fmt.Errorf("training: adversarial ValidationSteps is %d: use at least 1 (20 is the default)%s", a.ValidationSteps, hint)
+	case a.WarmupEpochs < 0:
+		return fmt.Errorf("training: adversarial WarmupEpochs is %d: use 0 (no warm-up) or more epochs", a.WarmupEpochs)
+	}
+	return nil
+}
+
+// steps is how many attack steps a batch takes.
+func (a Adversary) steps() int {
+	if a.Mode == ModeFastFGSM {
+		return 1
+	}
+	return a.Steps
+}
+
+// examples builds, inside a training step's graph, the adversarial examples
+// of images ([B, rows, cols, channels]) with labels ([B, 1]) against m's
+// current weights. No gradient flows from them back into the weights: the
+// model is trained on them as data. warmup is the fraction, a scalar in
+// [0, 1], of Epsilon and StepSize to use.
+func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, images, labels, warmup *Node) *Node {
+	g := images.Graph()
+	dtype := images.DType()
+	classes := Reshape(labels, -1)
+	numClasses := m.Geometry().Classes
+	warmup = ConvertDType(warmup, dtype)
+	eps := MulScalar(warmup, a.Epsilon)
+	stepSize := MulScalar(warmup, a.StepSize)
+	lower := ClipScalar(Sub(images, eps), 0, 1)
+	upper := ClipScalar(Add(images, eps), 0, 1)
+	// Uniform in [-ε, ε) around each pixel, then into the box.
+	noise := Mul(AddScalar(MulScalar(scope.RandomUniform(g, images.Shape()), 2), -1), eps)
+	x := Min(Max(Add(images, noise), lower), upper)
+	for range a.steps() {
+		// Each use of the model in one graph needs its own scope object
+		// (a scope refuses to enter the same sub-scope twice).
+		logits, vjp := classifier.LogitsWithVJP(scope.Store().Scope(scope.Scope()), m, x)
+		// The gradient of the summed cross-entropy with respect to the
+		// logits is softmax − one-hot.
+		cotangent := Sub(Softmax(logits), OneHot(classes, numClasses, dtype))
+		x = Add(x, Mul(Sign(vjp(cotangent)), stepSize))
+		x = Min(Max(x, lower), upper)
+	}
+	return StopGradient(x)
+}
+
+// warmup builds the fraction of the budget a training step uses: the
+// steps taken since the session began (the store's global step, which the
+// optimizer counts, less start) over the warm-up's steps, at most 1.
+func (a Adversary) warmup(g *Graph, stepsPerEpoch int, start int64) *Node {
+	if a.WarmupEpochs == 0 {
+		return Scalar(g, dtypes.Float32, 1)
+	}
+	step := optimizer.GetGlobalStepVar(model.GetStore(g)).NodeValue(g)
+	done := ConvertDType(AddScalar(step, float64(1-start)), dtypes.Float32)
+	return ClipScalar(DivScalar(done, float64(a.WarmupEpochs*stepsPerEpoch)), 0, 1)
+}
+
+// robustAccuracy is the fraction of the first a.ValidationImages images of
+// the validation set that m classifies correctly under the validation PGD.
+func (a Adversary) robustAccuracy(m classifier.Differentiable, images []float32, labels []int, seed int64) (float64, error) {
+	n := min(a.ValidationImages, len(labels))
+	pgd := &attack.PGD{Distance: attack.Linf, Steps: a.ValidationSteps, StepSize: 2.5 * a.Epsilon / float64(a.ValidationSteps),
+		RandomStart: true, Restarts: 1, Seed: seed}
+	r, err := pgd.Run(m, images[:n*m.Geometry().Pixels()], attack.Misclassification{Labels: labels[:n]}, a.Epsilon)
+	if err != nil {
+		return 0, fmt.Errorf("robust validation: %w", err)
+	}
+	return 1 - r.SuccessRate(0), nil
+}

@@ -1,0 +1,118 @@
+package training_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+// robustAccuracy is the accuracy of m on the first n validation images
+// under PGD-10 (steps of ε/4) at eps.
+func robustAccuracy(t *testing.T, m *cnn.Model, n int, eps float64) float64 {
+	t.Helper()
+	val := testutil.MNIST(t).Validation
+	pgd := attack.NewPGD(attack.Linf)
+	pgd.Steps, pgd.RelStepSize = 10, 0.25
+	res, err := pgd.Run(m, val.Images[:n*784], attack.Misclassification{Labels: val.Labels[:n]}, eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 1 - res.SuccessRate(0)
+}
+
+func TestAdversarialTrainingResistsTheAttack(t *testing.T) {
+	data := testutil.MNIST(t)
+	train, val := head(data.Train, 4000), head(data.Validation, 500)
+	const eps = 0.2
+	var robust [2]float64
+	for k, adversarial := range []bool{false, true} {
+		m, err := cnn.New(testutil.XLA(t), cnn.Robust, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := options(3, 1)
+		if adversarial {
+			opts.Adversary = training.FastFGSMTraining(eps)
+			opts.Adversary.ValidationImages = 300
+			opts.Patience = 10
+		}
+		h, err := training.Train(m, train, val, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		robust[k] = robustAccuracy(t, m, 300, eps)
+		if !adversarial {
+			continue
+		}
+		// The history holds the robust validation accuracy, and the kept
+		// weights are those of the epoch where it was highest.
+		epochs, values, err := h.Series("val_robust_accuracy")
+		if err != nil || len(epochs) != 3 {
+			t.Fatalf("val_robust_accuracy series %v %v, %v", epochs, values, err)
+		}
+		best := 0
+		for i, v := range values {
+			if !h.Epochs[i].Robust || v < 0 || v > 1 {
+				t.Errorf("epoch %d: robust accuracy %g (measured: %v)", i+1, v, h.Epochs[i].Robust)
+			}
+			if v > values[best] {
+				best = i
+			}
+		}
+		if h.BestEpoch != best+1 || h.WeightsEpoch != best+1 {
+			t.Errorf("robust accuracies %v: best epoch %d, weights of epoch %d, want %d", values, h.BestEpoch, h.WeightsEpoch, best+1)
+		}
+		if h.Adversary != opts.Adversary || !strings.Contains(h.Epochs[0].String(), "val_robust_accuracy") {
+			t.Errorf("history's adversary %+v, epoch line %q", h.Adversary, h.Epochs[0])
+		}
+	}
+	t.Logf("robust accuracy at ε=%g under PGD-10: %.3f trained clean, %.3f trained against fast FGSM", eps, robust[0], robust[1])
+	if robust[1] < robust[0]+0.15 {
+		t.Errorf("adversarial training raised the robust accuracy at ε=%g only from %.3f to %.3f", eps, robust[0], robust[1])
+	}
+}
+
+func TestCleanHistoryHasNoRobustAccuracy(t *testing.T) {
+	h := &training.History{Epochs: []training.EpochMetrics{{Epoch: 1}}}
+	if _, _, err := h.Series("val_robust_accuracy"); err == nil || !strings.Contains(err.Error(), "not trained with an Adversary") {
+		t.Errorf("error %v", err)
+	}
+	if s := h.Epochs[0].String(); strings.Contains(s, "robust") {
+		t.Errorf("a clean epoch's line mentions robustness: %q", s)
+	}
+}
+
+func TestBadAdversary(t *testing.T) {
+	data := testutil.MNIST(t)
+	m, err := cnn.New(testutil.XLA(t), cnn.Robust, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgd := training.PGDTraining(0.3)
+	for _, tc := range []struct {
+		change func(*training.Adversary)
+		want   string
+	}{
+		{func(a *training.Adversary) { a.Mode = "trades" }, `unknown adversarial Mode "trades"`},
+		{func(a *training.Adversary) { a.Epsilon = 0 }, "Epsilon is 0"},
+		{func(a *training.Adversary) { a.Epsilon = 1.5 }, "Epsilon is 1.5"},
+		{func(a *training.Adversary) { a.Steps = 0 }, "0 Steps"},
+		{func(a *training.Adversary) { a.StepSize = -1 }, "StepSize is -1"},
+		{func(a *training.Adversary) { a.ValidationImages = 0 }, "ValidationImages is 0"},
+		{func(a *training.Adversary) { a.WarmupEpochs = -2 }, "WarmupEpochs is -2"},
+		{func(a *training.Adversary) { *a = training.FastFGSMTraining(0.3); a.Steps = 5 }, "fast FGSM takes one step"},
+		{func(a *training.Adversary) { *a = training.Adversary{Epsilon: 0.3} }, "no Mode"},
+	} {
+		opts := options(1, 1)
+		opts.Adversary = pgd
+		tc.change(&opts.Adversary)
+		_, err := training.Train(m, head(data.Train, 100), head(data.Validation, 100), opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%+v: want a one-line error with %q, got %v", opts.Adversary, tc.want, err)
+		}
+	}
+}
