@@ -8,6 +8,7 @@
 #   make notebooks   re-execute the notebooks in place (their committed outputs)
 #   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
 #   make crosscheck  the attacks against Foolbox on the same weights
+#   make profile     a training step and a batch Jacobian split into their operations, timed
 #
 # Everything installs into the project folder: .venv (Python, JupyterLab, the
 # GoNB kernel and its tools), .pjrt (the XLA PJRT plugin), and Go's module
@@ -23,7 +24,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck test lint test-go test-notebooks clean
+.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck profile test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -70,6 +71,10 @@ robust: setup
 
 blackbox: setup
 	$(GO) run ./cmd/blackbox $(ARGS)
+
+# A training step and a Jacobian split by operation (bench/profile_test.go), beside the whole ones.
+profile: setup
+	$(GO) test ./bench -run '^$$' -bench 'Profile|TrainStep|Jacobian' -benchtime 100x
 
 # The reference stack (TensorFlow for CPU) lives in its own venv, for benchmarks only.
 BENCH_VENV ?= $(CURDIR)/.venv-bench

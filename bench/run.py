@@ -279,6 +279,8 @@ def main():
     print(f"\n(total {time.time() - started:.0f} s; TensorFlow {ref['tensorflow']}; machine: {machine()})")
     result = {
         "epoch_ratio": round(s("BenchmarkEpoch") / ref["epoch"], 3),
+        "jacobian_b1_ratio": round(s("BenchmarkJacobian/batch=1") / ref["jacobian_b1"], 3),
+        "jacobian_b256_ratio": round(s("BenchmarkJacobian/batch=256") / ref["jacobian_b256"], 3),
         "attack_pair_ratio": round(pair / ref["attack_pair"], 3),
         "batch_attack_speedup": round(ref["attack_pair"] / batch_pair, 2),
         "reproduce_rss_gib": round(rss_gib, 3),

@@ -107,6 +107,20 @@ def test_boundaries_show_the_map_the_walks_and_the_explorer(executed):
     assert len(list(nbrun.outputs(nb, "image/png"))) >= 6, "the heatmaps, grid, walks and explorer view"
 
 
+def test_black_box_and_defence(executed):
+    nb = executed["04-black-box-and-defence.ipynb"]
+    text = "".join(out.get("text", "") for _, out in nbrun.outputs(nb, "stdout"))
+    assert re.search(r"HopSkipJump: \d+ queries, L2 \d+\.\d\d; the article's gradient ascent: \d+ steps", text)
+    assert re.search(r"HopSkipJump, median L2 \(success\) per budget: \[50 queries: ", text), "no query curve"
+    assert re.search(r"Square L∞ \(5000 queries, p 0\.8\) at ε = 0\.3: \d+% of 100 digits fooled", text)
+    assert re.search(r"demonstration: (true|false); trained against PGD, ε 0\.3", text), "no robust model"
+    square = re.search(r"robust accuracy under Square L∞ \(1000 queries, p 0\.8\) at ε = 0\.3: (\d+\.\d)%", text)
+    assert square, "no Square check of the robust model"
+    # The same targeted attack fooled both models.
+    assert len(re.findall(r"fooled true, L2 \d+\.\d\d", text)) == 2, text
+    assert len(list(nbrun.outputs(nb, "image/png"))) >= 6, "the attacks, the query chart, the training and robustness curves, the perturbations"
+
+
 def test_a_panicking_cell_is_caught(tmp_path):
     """The checker itself: a cell that panics at run time must be reported,
     even though nbclient does not always raise for it."""

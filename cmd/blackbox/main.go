@@ -180,21 +180,16 @@ func runAll(m *cnn.Model, images []float32, crit attack.Criterion, entries []ent
 		if e.epsilon > 0 {
 			row.Epsilon = &e.epsilon
 		}
-		var q, l2, linf []float64
+		var l2, linf []float64
 		l2All, linfAll := res.Distances(0, attack.L2), res.Distances(0, attack.Linf)
 		for i, ok := range res.Success[0] {
-			if !ok {
-				continue
-			}
-			l2, linf = append(l2, l2All[i]), append(linf, linfAll[i])
-			if res.Queries != nil {
-				q = append(q, float64(res.Queries[i]))
+			if ok {
+				l2, linf = append(l2, l2All[i]), append(linf, linfAll[i])
 			}
 		}
 		row.MedianL2, row.MedianLinf = round(experiment.Median(l2)), round(experiment.Median(linf))
-		if res.Queries != nil {
-			mq := experiment.Median(q)
-			row.MedianQueries = &mq
+		if q := res.MedianQueries(0); !math.IsNaN(q) {
+			row.MedianQueries = &q
 		}
 		log.Printf("%v: %.1f%% in %.0fs", e.a, 100*row.SuccessRate, row.Seconds)
 		rows = append(rows, row)

@@ -60,22 +60,36 @@ func (a *answersOnly) Backend() compute.Backend {
 	return a.Model.Backend()
 }
 
-// blackBoxAttacks are the black-box attacks with small budgets, and a
-// budget ε for each (0 for the minimal ones: no budget).
-func blackBoxAttacks() []struct {
+// blackBoxCase is a black-box attack with a budget ε (0 for the minimal
+// ones: no budget).
+type blackBoxCase struct {
 	attack  attack.Attack
 	epsilon float64
-} {
+}
+
+// run runs the attack on images within its budget.
+func (c blackBoxCase) run(t *testing.T, m classifier.Predictor, images []float32, crit attack.Criterion) *attack.Result {
+	t.Helper()
+	var epsilons []float64
+	if c.epsilon > 0 {
+		epsilons = []float64{c.epsilon}
+	}
+	res, err := c.attack.Run(m, images, crit, epsilons...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// blackBoxAttacks are the black-box attacks with small budgets.
+func blackBoxAttacks() []blackBoxCase {
 	square, squareL2 := attack.NewSquare(attack.Linf), attack.NewSquare(attack.L2)
 	square.MaxQueries, squareL2.MaxQueries = 300, 600
 	pixel, dct := attack.NewSimBA(attack.PixelBasis), attack.NewSimBA(attack.DCTBasis)
 	pixel.MaxQueries, dct.MaxQueries = 400, 400
 	hsj, hsjInf := attack.NewHopSkipJump(attack.L2), attack.NewHopSkipJump(attack.Linf)
 	hsj.MaxQueries, hsjInf.MaxQueries = 600, 600
-	return []struct {
-		attack  attack.Attack
-		epsilon float64
-	}{{square, 0.3}, {squareL2, 3}, {pixel, 0}, {dct, 0}, {hsj, 0}, {hsjInf, 0}}
+	return []blackBoxCase{{square, 0.3}, {squareL2, 3}, {pixel, 0}, {dct, 0}, {hsj, 0}, {hsjInf, 0}}
 }
 
 func TestBlackBoxAttacksUseAnswersOnlyAndCountThem(t *testing.T) {
@@ -86,14 +100,7 @@ func TestBlackBoxAttacksUseAnswersOnlyAndCountThem(t *testing.T) {
 	for _, c := range blackBoxAttacks() {
 		t.Run(c.attack.String(), func(t *testing.T) {
 			m.predicted = 0
-			var epsilons []float64
-			if c.epsilon > 0 {
-				epsilons = []float64{c.epsilon}
-			}
-			res, err := c.attack.Run(m, images, crit, epsilons...)
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := c.run(t, m, images, crit)
 			predicted := m.predicted
 			checkResult(t, m, res, crit, c.epsilon > 0)
 			if len(res.Queries) != n {
@@ -154,15 +161,7 @@ func TestBlackBoxAttacksRepeatWithTheirSeed(t *testing.T) {
 			case *attack.HopSkipJump:
 				a.Seed = seed
 			}
-			var epsilons []float64
-			if c.epsilon > 0 {
-				epsilons = []float64{c.epsilon}
-			}
-			res, err := c.attack.Run(m, images, crit, epsilons...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return res
+			return c.run(t, m, images, crit)
 		}
 		first, again, other := run(3), run(3), run(4)
 		if !slices.Equal(first.Raw[0], again.Raw[0]) || !slices.Equal(first.Queries, again.Queries) {

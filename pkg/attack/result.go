@@ -2,6 +2,7 @@ package attack
 
 import (
 	"math"
+	"slices"
 
 	"github.com/advmlgo/advml/pkg/classifier"
 )
@@ -140,3 +141,23 @@ func (r *Result) Adversarial(e, i int) Adversarial {
 
 // unbounded is the budget of a minimal attack run without epsilons.
 var unbounded = []float64{math.Inf(1)}
+
+// MedianQueries is the median of Queries over the images whose clipped
+// adversarial for Epsilons[e] succeeds (NaN when the attack does not count
+// queries or fooled none): what a black-box attack paid for a success.
+func (r *Result) MedianQueries(e int) float64 {
+	var q []float64
+	for i, ok := range r.Success[e] {
+		if ok && r.Queries != nil {
+			q = append(q, float64(r.Queries[i]))
+		}
+	}
+	if len(q) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(q)
+	if n := len(q); n%2 == 0 {
+		return (q[n/2-1] + q[n/2]) / 2
+	}
+	return q[len(q)/2]
+}

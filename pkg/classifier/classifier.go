@@ -51,6 +51,17 @@ type FastGradients interface {
 	LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, vjp func(cotangent *Node) *Node)
 }
 
+// ManyGradients is a FastGradients classifier that also computes several
+// products per image in one pass, as a batch Jacobian needs (the article's
+// CNN does).
+type ManyGradients interface {
+	FastGradients
+	// LogitsWithVJPs builds the logits, as Logits does, and a function that
+	// takes cotangents [batch, n, classes] to the n gradients of each image,
+	// [batch, n, rows, cols, channels].
+	LogitsWithVJPs(scope *model.Scope, images *Node) (logits *Node, vjps func(cotangents *Node) *Node)
+}
+
 // LogitsWithVJP builds m's logits on images and the function that turns a
 // cotangent of the logits into a gradient with respect to images: m's own
 // when it implements FastGradients, GoMLX's automatic differentiation

@@ -28,11 +28,29 @@ import (
 // The deeper network (Config.Filters2 > 0) has no hand-written product: it
 // goes through automatic differentiation.
 func (m *Model) LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, vjp func(cotangent *Node) *Node) {
+	logits, vjps := m.LogitsWithVJPs(scope, images)
+	return logits, func(cotangent *Node) *Node {
+		dims := cotangent.Shape().Dimensions
+		return Reshape(vjps(Reshape(cotangent, dims[0], 1, dims[1])), images.Shape().Dimensions...)
+	}
+}
+
+// LogitsWithVJPs is LogitsWithVJP for several cotangents per image at once
+// (classifier.ManyGradients): vjps takes cotangents [batch, n, 10] to the n
+// gradients of each image, [batch, n, 28, 28, 1]. A batch Jacobian is the
+// ten one-hot cotangents in one pass, which XLA runs faster than ten passes.
+func (m *Model) LogitsWithVJPs(scope *model.Scope, images *Node) (logits *Node, vjps func(cotangents *Node) *Node) {
 	cfg := m.Config
 	if cfg.deep() {
 		logits = Logits(scope, cfg, images)
-		return logits, func(cotangent *Node) *Node {
-			return Gradient(ReduceAllSum(Mul(StopGradient(cotangent), logits)), images)[0]
+		return logits, func(cotangents *Node) *Node {
+			n := cotangents.Shape().Dimensions[1]
+			rows := make([]*Node, n)
+			for i := range n {
+				c := StopGradient(Squeeze(Slice(cotangents, AxisRange(), AxisElem(i)), 1))
+				rows[i] = Gradient(ReduceAllSum(Mul(c, logits)), images)[0]
+			}
+			return Stack(rows, 1)
 		}
 	}
 	g := images.Graph()
@@ -64,29 +82,32 @@ func (m *Model) LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, v
 	}
 	logits = Add(Einsum("bf,fc->bc", Reshape(maxima, batch, -1), weights), Reshape(biases, 1, -1))
 
-	vjp = func(cotangent *Node) *Node {
-		cotangent = StopGradient(cotangent)
-		// Back through the dense layer: [batch, pooled, 1, pooled, 1, filters].
-		perFeature := Reshape(Einsum("bc,fc->bf", cotangent, weights), batch, pooled, 1, pooled, 1, filters)
+	// vjps takes cotangents [batch, n, classes] to n gradients per image,
+	// [batch, n, rows, cols, 1].
+	vjps = func(cotangents *Node) *Node {
+		cotangents = StopGradient(cotangents)
+		n := cotangents.Shape().Dimensions[1]
+		// Back through the dense layer: [batch, n, pooled, 1, pooled, 1, filters].
+		perFeature := Reshape(Einsum("bnc,fc->bnf", cotangents, weights), batch, n, pooled, 1, pooled, 1, filters)
 		// To each window's first maximum: the conv output's gradient, laid out
-		// as [batch, pooled, p, pooled, p, filters] windows.
-		positions := shapes.Make(dtypes.Int32, 1, 1, p, 1, p, 1)
-		inWindow := Add(MulScalar(Iota(g, positions, 2), float64(p)), Iota(g, positions, 4))
-		chosen := Equal(inWindow, Reshape(first, batch, pooled, 1, pooled, 1, filters))
-		windows := []int{batch, pooled, p, pooled, p, filters}
-		routed := Where(chosen, BroadcastToDims(perFeature, windows...), ZerosLike(BroadcastToDims(perFeature, windows...)))
-		routed = Reshape(routed, batch, pooled*p, pooled*p, filters)
+		// as [batch, n, pooled, p, pooled, p, filters] windows.
+		positions := shapes.Make(dtypes.Int32, 1, 1, 1, p, 1, p, 1)
+		inWindow := Add(MulScalar(Iota(g, positions, 3), float64(p)), Iota(g, positions, 5))
+		windows := []int{batch, n, pooled, p, pooled, p, filters}
+		chosen := BroadcastToDims(Equal(inWindow, Reshape(first, batch, 1, pooled, 1, pooled, 1, filters)), windows...)
+		spread := BroadcastToDims(perFeature, windows...)
+		routed := Reshape(Where(chosen, spread, ZerosLike(spread)), batch, n, pooled*p, pooled*p, filters)
 		if pooled*p < side { // Rows and columns the max-pool dropped get no gradient.
-			routed = Pad(routed, Scalar(g, dtype, 0), []PadAxis{{}, {End: side - pooled*p}, {End: side - pooled*p}, {}}...)
+			routed = Pad(routed, Scalar(g, dtype, 0), []PadAxis{{}, {}, {End: side - pooled*p}, {End: side - pooled*p}, {}}...)
 		}
 		// Back through the convolution: each output position spreads its
 		// gradient times the kernel over its k×k input patch.
-		patches := Einsum("bijc,kc->bijk", routed, Reshape(kernel, k*k, filters)) // [batch, side, side, k·k]
+		patches := Einsum("bnijc,kc->bnijk", routed, Reshape(kernel, k*k, filters)) // [batch, n, side, side, k·k]
 		var grad *Node
 		for u := range k {
 			for v := range k {
-				piece := Reshape(Slice(patches, AxisRange(), AxisRange(), AxisRange(), AxisElem(u*k+v)), batch, side, side)
-				piece = Pad(piece, Scalar(g, dtype, 0), []PadAxis{{}, {Start: u, End: k - 1 - u}, {Start: v, End: k - 1 - v}}...)
+				piece := Reshape(Slice(patches, AxisRange(), AxisRange(), AxisRange(), AxisRange(), AxisElem(u*k+v)), batch, n, side, side)
+				piece = Pad(piece, Scalar(g, dtype, 0), []PadAxis{{}, {}, {Start: u, End: k - 1 - u}, {Start: v, End: k - 1 - v}}...)
 				if grad == nil {
 					grad = piece
 				} else {
@@ -94,7 +115,8 @@ func (m *Model) LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, v
 				}
 			}
 		}
-		return Reshape(grad, images.Shape().Dimensions...)
+		dims := images.Shape().Dimensions
+		return Reshape(grad, batch, n, dims[1], dims[2], dims[3])
 	}
-	return logits, vjp
+	return logits, vjps
 }

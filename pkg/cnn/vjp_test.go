@@ -55,3 +55,58 @@ func TestVJPIsAutodiff(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelGradientIsTheConvolutions checks the article network's
+// hand-written kernel gradient (training's) against automatic
+// differentiation of the same network built from XLA's convolution alone,
+// and that the forward pass is unchanged.
+func TestKernelGradientIsTheConvolutions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, cfg := range []cnn.Config{cnn.Default, {Filters: 4, Kernel: 3, Pool: 3}} {
+		m, err := cnn.New(testutil.XLA(t), cfg, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 5
+		cotangent := make([]float32, n*mnist.NumClasses)
+		for i := range cotangent {
+			cotangent[i] = float32(rng.NormFloat64())
+		}
+		x := tensors.FromFlatDataAndDimensions(testutil.MNIST(t).Test.Images[:n*mnist.Pixels], n, mnist.Rows, mnist.Cols, 1)
+		c := tensors.FromFlatDataAndDimensions(cotangent, n, mnist.NumClasses)
+		variable := func(store *model.Store, path string) *model.Variable {
+			v := store.GetVariable("/" + cnn.ScopeName + path)
+			if v == nil {
+				t.Fatalf("no variable %s", path)
+			}
+			return v
+		}
+		kernelOf := func(scope *model.Scope) *model.Variable { return variable(scope.Store(), "/conv2d/conv/weights") }
+		ours := model.MustNewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, c *Node) (*Node, *Node) {
+			logits := m.Logits(scope, x)
+			return logits, Gradient(ReduceAllSum(Mul(c, logits)), kernelOf(scope).NodeValue(x.Graph()))[0]
+		}).MustCall(x, c)
+		reference := model.MustNewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, c *Node) (*Node, *Node) {
+			g := x.Graph()
+			store := scope.Store()
+			kernel := kernelOf(scope).NodeValue(g)
+			bias := variable(store, "/conv2d/conv/biases").NodeValue(g)
+			weights := variable(store, "/dense/dense/weights").NodeValue(g)
+			biases := variable(store, "/dense/dense/biases").NodeValue(g)
+			conv := Add(Convolve(x, kernel).NoPadding().Done(), Reshape(bias, 1, 1, 1, -1))
+			logits := Add(Einsum("bf,fc->bc", Reshape(MaxPool(conv).Window(cfg.Pool).Done(), n, -1), weights), Reshape(biases, 1, -1))
+			return logits, Gradient(ReduceAllSum(Mul(c, logits)), kernel)[0]
+		}).MustCall(x, c)
+		for k, name := range []string{"logits", "kernel gradient"} {
+			a, b := tensors.MustCopyFlatData[float32](ours[k]), tensors.MustCopyFlatData[float32](reference[k])
+			var worst, scale float64
+			for i := range a {
+				worst = math.Max(worst, math.Abs(float64(a[i]-b[i])))
+				scale = math.Max(scale, math.Abs(float64(b[i])))
+			}
+			if worst > 1e-4*scale+1e-6 {
+				t.Errorf("%v: %s differ by up to %g (largest value %g)", cfg, name, worst, scale)
+			}
+		}
+	}
+}

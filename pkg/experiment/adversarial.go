@@ -91,3 +91,28 @@ func TrainingCurves(h *training.History) (image.Image, error) {
 	}
 	return plots.Row(charts...), nil
 }
+
+// RobustTrainingCurves draws an adversarial training's History: the
+// validation accuracy, clean and under the training's validation attack,
+// per epoch, with the warm-up epochs (ε still growing) named in the title.
+func RobustTrainingCurves(h *training.History) (image.Image, error) {
+	if h == nil || len(h.Epochs) == 0 {
+		return nil, fmt.Errorf("experiment: RobustTrainingCurves: the history has no epochs (was the model loaded from a checkpoint saved without one?)")
+	}
+	epochs, clean, err := h.Series("val_accuracy")
+	if err != nil {
+		return nil, err
+	}
+	_, robust, err := h.Series("val_robust_accuracy")
+	if err != nil {
+		return nil, err
+	}
+	a := h.Adversary
+	title := "validation accuracy per epoch"
+	if a.WarmupEpochs > 0 {
+		title += fmt.Sprintf(" (ε grows over epochs 1-%d)", a.WarmupEpochs)
+	}
+	return plots.LineChart{Title: title, XLabel: "epoch", YLabel: "accuracy", YMin: 0, YMax: 1}.Render(
+		plots.Series{Name: "clean", X: epochs, Y: clean},
+		plots.Series{Name: fmt.Sprintf("under PGD-%d, ε = %g", a.ValidationSteps, a.Epsilon), X: epochs, Y: robust})
+}

@@ -41,20 +41,31 @@ func (o Output) String() string {
 // Each row is one vector-Jacobian product of the logits (the model's own
 // when it implements classifier.FastGradients), with the cotangent that
 // selects output k: e_k for the logits, the gradient of p_k with respect to
-// the logits for the probabilities.
+// the logits for the probabilities. A classifier.ManyGradients model takes
+// the rows in one pass.
 func BatchJacobian(scope *model.Scope, m classifier.Differentiable, images *Node, of Output) *Node {
-	logits, vjp := classifier.LogitsWithVJP(scope, m, images)
 	classes := m.Geometry().Classes
-	probabilities := Softmax(logits, -1)
-	rows := make([]*Node, classes)
-	for k := range classes {
-		var cotangent *Node
-		if of == Probabilities {
-			cotangent = Gradient(ReduceAllSum(Slice(probabilities, AxisRange(), AxisElem(k))), logits)[0]
-		} else {
-			cotangent = BroadcastToDims(OneHot(Const(images.Graph(), []int32{int32(k)}), classes, images.DType()), logits.Shape().Dimensions...)
+	cotangents := func(logits *Node) []*Node {
+		probabilities := Softmax(logits, -1)
+		rows := make([]*Node, classes)
+		for k := range classes {
+			if of == Probabilities {
+				rows[k] = Gradient(ReduceAllSum(Slice(probabilities, AxisRange(), AxisElem(k))), logits)[0]
+			} else {
+				rows[k] = BroadcastToDims(OneHot(Const(images.Graph(), []int32{int32(k)}), classes, images.DType()), logits.Shape().Dimensions...)
+			}
 		}
-		rows[k] = vjp(cotangent)
+		return rows
+	}
+	if many, ok := m.(classifier.ManyGradients); ok {
+		// All the rows in one pass: cotangents [batch, classes, classes].
+		logits, vjps := many.LogitsWithVJPs(scope, images)
+		return vjps(Stack(cotangents(logits), 1))
+	}
+	logits, vjp := classifier.LogitsWithVJP(scope, m, images)
+	rows := cotangents(logits)
+	for k, c := range rows {
+		rows[k] = vjp(c)
 	}
 	return Stack(rows, 1)
 }
