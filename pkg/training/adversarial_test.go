@@ -104,6 +104,7 @@ func TestBadAdversary(t *testing.T) {
 		{func(a *training.Adversary) { a.StepSize = -1 }, "StepSize is -1"},
 		{func(a *training.Adversary) { a.ValidationImages = 0 }, "ValidationImages is 0"},
 		{func(a *training.Adversary) { a.WarmupEpochs = -2 }, "WarmupEpochs is -2"},
+		{func(a *training.Adversary) { a.WarmupEpochs = 1 }, "warm-up epochs leave none of the 1 MaxEpochs"},
 		{func(a *training.Adversary) { *a = training.FastFGSMTraining(0.3); a.Steps = 5 }, "fast FGSM takes one step"},
 		{func(a *training.Adversary) { *a = training.Adversary{Epsilon: 0.3} }, "no Mode"},
 	} {

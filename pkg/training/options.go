@@ -65,6 +65,9 @@ func (o Options) validate() error {
 		return fmt.Errorf("training: Patience is %d: use 0 or more epochs", o.Patience)
 	case !(o.MinDelta >= 0) || math.IsInf(o.MinDelta, 1):
 		return fmt.Errorf("training: MinDelta is %g: use 0 or a small positive loss decrease", o.MinDelta)
+	case o.Adversary.Active() && o.Adversary.WarmupEpochs >= o.MaxEpochs:
+		return fmt.Errorf("training: the adversary's %d warm-up epochs leave none of the %d MaxEpochs at the full ε: train more epochs or warm up fewer",
+			o.Adversary.WarmupEpochs, o.MaxEpochs)
 	}
 	return o.Adversary.validate()
 }
