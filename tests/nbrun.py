@@ -144,6 +144,29 @@ def outputs(nb, kind):
                 yield index, out
 
 
+def go_program(nb):
+    """Returns the notebook's Go code as one program that `go vet` can check
+    without a kernel: the import blocks first, then every cell's
+    declarations in order, and each cell's %% part as a function of its own.
+    GoNB's magic lines (!, %) are dropped. GoNB would let a later cell
+    redefine a name; the project's notebooks do not, and here it would be a
+    compile error."""
+    imports, declarations, bodies = [], [], []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        lines = [line for line in cell.source.splitlines() if not re.match(r"(!|%(?!%))", line)]
+        head, *body = re.split(r"(?m)^%%.*$", "\n".join(lines), maxsplit=1)
+        block = re.match(r"\s*(import\s*\((?:.|\n)*?\n\))", head)
+        if block:
+            imports.append(block.group(1))
+            head = head[block.end():]
+        declarations.append(head)
+        bodies.extend(body)
+    cells = [f"func cell{i}() {{\n{body}\n}}\n" for i, body in enumerate(bodies)]
+    return "\n".join(["package main", *imports, *declarations, *cells, "func main() {}\n"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="+")

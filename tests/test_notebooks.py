@@ -116,6 +116,7 @@ def test_black_box_and_defence(executed):
     assert re.search(r"demonstration: (true|false); trained against PGD, ε 0\.3", text), "no robust model"
     square = re.search(r"robust accuracy under Square L∞ \(1000 queries, p 0\.8\) at ε = 0\.3: (\d+\.\d)%", text)
     assert square, "no Square check of the robust model"
+    assert re.search(r"digits that resisted PGD-40 but that Square fooled: \d+\n", text), "no check for masked gradients"
     # The same targeted attack fooled both models.
     assert len(re.findall(r"fooled true, L2 \d+\.\d\d", text)) == 2, text
     assert len(list(nbrun.outputs(nb, "image/png"))) >= 6, "the attacks, the query chart, the training and robustness curves, the perturbations"
@@ -150,3 +151,19 @@ def test_notebook_imports_resolve_from_go_mod():
                             cwd=ROOT, capture_output=True, text=True, check=True)
     errors = [line for line in result.stdout.splitlines() if len(line.split(" ", 1)) > 1 and line.split(" ", 1)[1]]
     assert errors == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_code_compiles(path):
+    """Every cell's Go code type-checks against pkg/, in seconds and without
+    a kernel, so that a renamed function or a changed signature fails here
+    before the notebook runs."""
+    program = ROOT / "notebooks" / f"_test_compile_{path.stem.split('-')[0]}"
+    program.mkdir(exist_ok=True)
+    try:
+        (program / "main.go").write_text(nbrun.go_program(nbformat.read(path, as_version=4)))
+        result = subprocess.run(["go", "vet", f"./{program.relative_to(ROOT)}"], cwd=ROOT, capture_output=True, text=True)
+    finally:
+        (program / "main.go").unlink(missing_ok=True)
+        program.rmdir()
+    assert result.returncode == 0, result.stderr

@@ -128,6 +128,36 @@ func Evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 	return r, nil
 }
 
+// MissedBy counts the images that resisted every attack of the report at
+// res's budget but that res fooled: res must be another attack's result,
+// at one budget that is among the report's, on the report's first res.N()
+// images. It is the check against masked gradients: a gradient attack that
+// leaves images a black-box attack fools was misled by the model's
+// gradients, not stopped by its robustness.
+func (r *Report) MissedBy(res *attack.Result) (int, error) {
+	switch {
+	case res == nil:
+		return 0, fmt.Errorf("robustness: MissedBy(nil): give the result of an attack's Run")
+	case len(res.Epsilons) != 1:
+		return 0, fmt.Errorf("robustness: MissedBy: the result holds %d budgets %v: run the attack at one of the report's, %v", len(res.Epsilons), res.Epsilons, r.Epsilons)
+	case res.Distance != r.Distance:
+		return 0, fmt.Errorf("robustness: MissedBy: the result measures its budget in %v, the report in %v: compare one norm", res.Distance, r.Distance)
+	case res.N() > r.N:
+		return 0, fmt.Errorf("robustness: MissedBy: the result covers %d images, the report %d: attack at most the report's images", res.N(), r.N)
+	}
+	e := slices.Index(r.Epsilons, res.Epsilons[0])
+	if e < 0 {
+		return 0, fmt.Errorf("robustness: MissedBy: the result's budget %g is not among the report's %v: run the attack at one of them", res.Epsilons[0], r.Epsilons)
+	}
+	missed := 0
+	for i, resisted := range r.Robust[e][:res.N()] {
+		if resisted && res.Success[0][i] {
+			missed++
+		}
+	}
+	return missed, nil
+}
+
 // SideBySide runs each attack on the same images, untargeted:
 // fixed-budget attacks within eps, minimal attacks unbounded. Its results
 // are what Gallery draws.

@@ -229,3 +229,68 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestMissedBy(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 60)
+	criterion := attack.Misclassification{Labels: labels}
+	fgsm, err := robustness.Evaluate(m, images, labels, []attack.Attack{attack.NewFGSM()}, 0.05, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An attack misses nothing of its own.
+	own, err := attack.NewFGSM().Run(m, images, criterion, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missed, err := fgsm.MissedBy(own); err != nil || missed != 0 {
+		t.Errorf("FGSM missed %d images FGSM fools (err %v)", missed, err)
+	}
+	// PGD finds images FGSM left: at least as many as the drop in robust
+	// accuracy, at most the images FGSM left robust.
+	pgd, err := lightPGD().Run(m, images, criterion, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missed, err := fgsm.MissedBy(pgd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	robustFGSM := int(math.Round(fgsm.RobustAccuracy[1] * 60))
+	robustPGD := int(math.Round((1 - pgd.SuccessRate(0)) * 60))
+	if missed == 0 || missed < robustFGSM-robustPGD || missed > robustFGSM {
+		t.Errorf("PGD fooled %d images FGSM left; FGSM left %d robust, PGD %d", missed, robustFGSM, robustPGD)
+	}
+	// Only the first images: counted on them alone.
+	first, err := lightPGD().Run(m, images[:20*mnist.Pixels], attack.Misclassification{Labels: labels[:20]}, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := fgsm.MissedBy(first); err != nil || n > min(missed, 20) {
+		t.Errorf("on the first 20 images PGD fooled %d FGSM left (err %v), on all 60 %d", n, err, missed)
+	}
+	for _, tc := range []struct {
+		res  *attack.Result
+		want string
+	}{
+		{nil, "give the result of an attack's Run"},
+		{must(attack.NewFGSM().Run(m, images, criterion, 0.3)), "budget 0.3 is not among the report's [0.05 0.1]"},
+		{must(attack.NewFGSM().Run(m, images, criterion, 0.05, 0.1)), "holds 2 budgets"},
+		{must(attack.NewFGM().Run(m, images, criterion, 0.1)), "compare one norm"},
+	} {
+		if _, err := fgsm.MissedBy(tc.res); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an error containing %q", err, tc.want)
+		}
+	}
+	more, moreLabels := testImages(t, 61)
+	if _, err := fgsm.MissedBy(must(attack.NewFGSM().Run(m, more, attack.Misclassification{Labels: moreLabels}, 0.1))); err == nil || !strings.Contains(err.Error(), "covers 61 images, the report 60") {
+		t.Errorf("got %v for more images than the report's", err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
