@@ -23,6 +23,8 @@ from nbclient import NotebookClient
 
 KERNEL = "gonb"
 STDERR_MARKERS = ("panic:", "exit status")
+# experiment.HeadlessEnv: set for the kernels this module starts.
+HEADLESS = "ADVML_HEADLESS"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # What outputs must not hold (tests/test_notebooks.py checks the committed
@@ -55,7 +57,17 @@ def execute(path, timeout=900, **client_options):
         resources={"metadata": {"path": str(path.parent)}},
         **client_options,
     )
-    client.execute()
+    # The kernel, and each cell program, inherits this process's environment:
+    # HEADLESS tells the explorer (pkg/experiment) not to wait for a browser.
+    previous = os.environ.get(HEADLESS)
+    os.environ[HEADLESS] = "1"
+    try:
+        client.execute()
+    finally:
+        if previous is None:
+            del os.environ[HEADLESS]
+        else:
+            os.environ[HEADLESS] = previous
     return nb
 
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"image"
+	"os"
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -28,6 +29,17 @@ var (
 // ExploreIdle is how long the explorer waits for a widget to move before
 // it stops on its own, ending the cell.
 var ExploreIdle = 15 * time.Minute
+
+// BrowserWait is how long Explore waits for a browser to answer before it
+// decides that the notebook runs headless. A busy machine can take tens of
+// seconds to answer (10 s proved too short while other jobs ran).
+var BrowserWait = 45 * time.Second
+
+// HeadlessEnv names the environment variable that tells Explore, when set to
+// anything, that no browser runs the notebook, so that it shows its static
+// figure at once instead of waiting BrowserWait. make notebooks and the
+// notebook tests set it for their kernel.
+const HeadlessEnv = "ADVML_HEADLESS"
 
 // explorer computes what the live view shows.
 type explorer struct {
@@ -56,8 +68,12 @@ func (s *Session) Explore() {
 	const choices = 10
 	e := &explorer{m: s.Model(), images: test.Images[:choices*mnist.Pixels], labels: test.Labels[:choices], ascent: map[[2]int][]float32{}}
 	first := view{digit: 0, target: (e.labels[0] + 1) % 10, attack: 0, eps: 0.3}
-	if !frontEndAnswers(10 * time.Second) {
-		fmt.Println("(no browser answered: the explorer's first view, as a static figure)")
+	if headless := os.Getenv(HeadlessEnv) != ""; headless || !frontEndAnswers(BrowserWait) {
+		if headless {
+			fmt.Printf("(%s is set: the explorer's first view, as a static figure)\n", HeadlessEnv)
+		} else {
+			fmt.Println("(no browser answered: the explorer's first view, as a static figure)")
+		}
 		caption, img, err := e.render(first)
 		Check(err)
 		fmt.Println(caption)
