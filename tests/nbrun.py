@@ -57,17 +57,9 @@ def execute(path, timeout=900, **client_options):
         resources={"metadata": {"path": str(path.parent)}},
         **client_options,
     )
-    # The kernel, and each cell program, inherits this process's environment:
-    # HEADLESS tells the explorer (pkg/experiment) not to wait for a browser.
-    previous = os.environ.get(HEADLESS)
-    os.environ[HEADLESS] = "1"
-    try:
-        client.execute()
-    finally:
-        if previous is None:
-            del os.environ[HEADLESS]
-        else:
-            os.environ[HEADLESS] = previous
+    # The kernel, and each cell program, gets this environment: HEADLESS
+    # tells the explorer (pkg/experiment) not to wait for a browser.
+    client.execute(env={**os.environ, HEADLESS: "1"})
     return nb
 
 
