@@ -158,10 +158,15 @@ def test_notebook_code_compiles(path):
     """Every cell's Go code type-checks against pkg/, in seconds and without
     a kernel, so that a renamed function or a changed signature fails here
     before the notebook runs."""
+    nb = nbformat.read(path, as_version=4)
+    source = nbrun.go_program(nb)
+    # Every cell's %% part is in the program, so it cannot pass by checking less.
+    run_cells = sum(1 for cell in nb.cells if cell.cell_type == "code" and re.search(r"(?m)^%%", cell.source))
+    assert run_cells > 0 and source.count("\nfunc cell") == run_cells, f"{run_cells} cells with %%, program:\n{source}"
     program = ROOT / "notebooks" / f"_test_compile_{path.stem.split('-')[0]}"
     program.mkdir(exist_ok=True)
     try:
-        (program / "main.go").write_text(nbrun.go_program(nbformat.read(path, as_version=4)))
+        (program / "main.go").write_text(source)
         result = subprocess.run(["go", "vet", f"./{program.relative_to(ROOT)}"], cwd=ROOT, capture_output=True, text=True)
     finally:
         (program / "main.go").unlink(missing_ok=True)
