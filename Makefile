@@ -17,27 +17,36 @@
 SHELL := /bin/bash
 PJRT ?= cpu
 GO ?= go
-PYTHON ?= python3
+# The Python that makes the venvs: unset, scripts/venv.sh finds a supported one.
+PYTHON ?=
+export PYTHON
 # The Python environment: a venv made here, or an existing (conda) prefix.
 VENV ?= $(CURDIR)/.venv
 export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck profile test lint test-go test-notebooks clean
+.PHONY: setup python lock plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck profile test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
 # Python side: the venv with JupyterLab, nbclient, Playwright, pytest (pinned).
 python: $(VENV)/.requirements-installed
 $(VENV)/.requirements-installed: requirements.txt scripts/venv.sh
-	PYTHON=$(PYTHON) scripts/venv.sh
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	scripts/venv.sh
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+	@echo "Python: $$($(VENV)/bin/python -c 'import sys; print(sys.version.split()[0], "in", sys.prefix)')"
 	touch $@
+
+# requirements.txt from requirements.in: one universal lock, hash-pinned, that
+# holds on every supported Python (tests/test_lock.py checks each).
+lock: python
+	$(VENV)/bin/uv pip compile --universal --python-version $(firstword $(shell scripts/venv.sh --supported)) \
+		--generate-hashes --custom-compile-command "make lock" requirements.in -o requirements.txt
 
 # The XLA PJRT plugin from a hash-pinned PyPI wheel (PJRT=cuda12 for NVIDIA GPUs).
 plugin:
-	PYTHON=$(PYTHON) scripts/install-pjrt.sh $(PJRT)
+	scripts/install-pjrt.sh $(PJRT)
 
 # GoNB, goimports and gopls (kernel/go.mod) and the "gonb" kernelspec in the venv.
 kernel: python
@@ -89,7 +98,7 @@ crosscheck: setup $(BENCH_VENV)/.requirements-installed
 	$(GO) run ./bench/crosscheck -out out/crosscheck
 
 $(BENCH_VENV)/.requirements-installed: bench/requirements.txt
-	VENV=$(BENCH_VENV) PYTHON=$(PYTHON) scripts/venv.sh
+	VENV=$(BENCH_VENV) scripts/venv.sh
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	touch $@
 

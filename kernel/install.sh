@@ -28,8 +28,12 @@ env = {"PATH": os.environ["KERNEL_PATH"], "PJRT_PLUGIN_LIBRARY_PATH": os.environ
 if os.environ.get("GOMLX_BACKEND"):
     env["GOMLX_BACKEND"] = os.environ["GOMLX_BACKEND"]
 spec["env"] = env
-# GoNB's own log goes to files in the temp folder; errors still reach stderr.
-spec["argv"] = [a for a in spec["argv"] if not a.startswith("-logtostderr")] + ["-logtostderr=false"]
+# GoNB's own log goes to files in the temp folder (gonb.*.log.*), and only
+# fatal errors reach stderr: GoNB v0.11.5 logs a self-test "Error message" at
+# every start (setUpKlog, main.go:191), which the default threshold (ERROR)
+# printed on stderr.
+spec["argv"] = [a for a in spec["argv"] if not a.startswith(("-logtostderr", "-stderrthreshold"))] + [
+    "-logtostderr=false", "-stderrthreshold=FATAL"]
 spec["display_name"] = "Go (gonb)"
 json.dump(spec, open(path, "w"), indent=2)
 print(f"kernelspec gonb: {path}")

@@ -1,20 +1,20 @@
-"""environment.yml (conda) and requirements.txt (pip) list the same packages."""
+"""environment.yml (conda) installs the same lock as make setup."""
 import pathlib
 import re
+import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def pins(lines):
-    return {l.strip() for l in lines if re.match(r"^[A-Za-z0-9_.\-\[\]]+==\S+$", l.strip())}
+def supported():
+    out = subprocess.run([str(ROOT / "scripts" / "venv.sh"), "--supported"], capture_output=True, text=True, check=True)
+    return out.stdout.split()
 
 
-def test_environment_matches_requirements():
-    reqs = pins((ROOT / "requirements.txt").read_text().splitlines())
-    env = pins(l.strip().removeprefix("- ") for l in (ROOT / "environment.yml").read_text().splitlines())
-    assert reqs, "no pins found in requirements.txt"
-    assert env == reqs, f"only in requirements.txt: {sorted(reqs - env)}; only in environment.yml: {sorted(env - reqs)}"
+def test_environment_installs_the_lock():
     text = (ROOT / "environment.yml").read_text()
-    assert re.search(r"^\s*- python=3\.11\b", text, re.M)
-    for name in ("jupyterlab==4.", "nbclient=="):
-        assert any(p.startswith(name) for p in reqs), name
+    python = re.search(r"^\s*- python=(\d+\.\d+)\s*$", text, re.M)
+    assert python, "environment.yml names no python=X.Y"
+    assert python.group(1) in supported(), f"environment.yml asks for Python {python.group(1)}, outside {supported()}"
+    pip_lines = re.findall(r"^\s+- (-r .*|\S+==\S+)\s*$", text, re.M)
+    assert pip_lines == ["-r requirements.txt"], f"environment.yml's pip section must be the lock alone, found {pip_lines}"
