@@ -9,6 +9,8 @@
 #   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
 #   make crosscheck  the attacks against Foolbox on the same weights
 #   make profile     a training step and a batch Jacobian split into their operations, timed
+#   make docker-test build the Docker image without a registry and run the tutorial inside it
+#   make lock        re-resolve requirements.txt from requirements.in for every supported Python
 #
 # Everything installs into the project folder: .venv (Python, JupyterLab, the
 # GoNB kernel and its tools), .pjrt (the XLA PJRT plugin), and Go's module
@@ -26,7 +28,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python lock plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck profile test lint test-go test-notebooks clean
+.PHONY: setup python lock plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -103,6 +105,13 @@ $(BENCH_VENV)/.requirements-installed: bench/requirements.txt
 	touch $@
 
 test: setup chromium lint test-go test-notebooks
+
+# The Docker image built and run without a container registry: the base image
+# rebuilt locally (debootstrap + Go from the proxy), the Dockerfile built with
+# buildah, JupyterLab and the tutorial checked inside (scripts/docker-test.sh;
+# as root; about 15 minutes the first time, the base image is kept).
+docker-test:
+	scripts/docker-test.sh
 
 lint:
 	$(VENV)/bin/hadolint Dockerfile
