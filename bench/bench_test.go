@@ -117,6 +117,40 @@ func BenchmarkEpoch(b *testing.B) {
 	b.ReportMetric(TrainingFLOPsPerImage(cnn.Default)*float64(data.Train.Len())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
+// BenchmarkAdvTrainEpoch times one epoch of adversarial training of
+// cnn.Robust (AdvTrainOptions: PGD-10 at ε = 0.3 inside each step, Adam),
+// over AdvTrainBatches full batches, as reference.py's advtrain_epoch does.
+func BenchmarkAdvTrainEpoch(b *testing.B) {
+	data, err := all60k()
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := AdvTrainOptions()
+	indices := make([]int, AdvTrainBatches*opts.BatchSize)
+	for i := range indices {
+		indices[i] = i
+	}
+	m, err := cnn.New(testutil.XLA(b), cnn.Robust, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := training.NewSession(m, data.Train.Subset(indices), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Steps(2); err != nil { // Compiles the one batch shape.
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Epoch(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+}
+
 func BenchmarkJacobian(b *testing.B) {
 	m := model(b)
 	test := testutil.MNIST(b).Test

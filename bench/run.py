@@ -14,7 +14,7 @@ one run on one machine.
 Prints one table, then one JSON line. Writes out/bench/results.json and
 out/bench/table.md.
 
-    python bench/run.py            # everything (about 10 minutes on 2 cores)
+    python bench/run.py            # everything (about 15 minutes on 2 cores)
     python bench/run.py --no-notebooks
 """
 import argparse
@@ -43,6 +43,7 @@ BENCHMARKS = {
     "BenchmarkTrainStep/batch=64": "400x",
     "BenchmarkTrainStep/batch=128": "200x",
     "BenchmarkEpoch": "2x",
+    "BenchmarkAdvTrainEpoch": "1x",
     "BenchmarkJacobian/batch=1": "300x",
     "BenchmarkJacobian/batch=256": "5x",
     "BenchmarkAscentStep": "300x",
@@ -242,6 +243,8 @@ def main():
         ("training step, batch 64", s("BenchmarkTrainStep/batch=64"), ref["train_step_b64"]),
         ("training step, batch 128", s("BenchmarkTrainStep/batch=128"), ref["train_step_b128"]),
         ("epoch, 60k images, batch 64", s("BenchmarkEpoch"), ref["epoch"]),
+        ("adversarial training epoch, cnn.Robust, PGD-10 in each step (59,968 images, batch 64)",
+         s("BenchmarkAdvTrainEpoch"), ref["advtrain_epoch"]),
         ("Jacobian, B=1", s("BenchmarkJacobian/batch=1"), ref["jacobian_b1"]),
         ("Jacobian, B=256", s("BenchmarkJacobian/batch=256"), ref["jacobian_b256"]),
         ("one ascent step", s("BenchmarkAscentStep"), ref["ascent_step"]),
@@ -279,6 +282,7 @@ def main():
     print(f"\n(total {time.time() - started:.0f} s; TensorFlow {ref['tensorflow']}; machine: {machine()})")
     result = {
         "epoch_ratio": round(s("BenchmarkEpoch") / ref["epoch"], 3),
+        "advtrain_epoch_ratio": round(s("BenchmarkAdvTrainEpoch") / ref["advtrain_epoch"], 3),
         "jacobian_b1_ratio": round(s("BenchmarkJacobian/batch=1") / ref["jacobian_b1"], 3),
         "jacobian_b256_ratio": round(s("BenchmarkJacobian/batch=256") / ref["jacobian_b256"], 3),
         "attack_pair_ratio": round(pair / ref["attack_pair"], 3),

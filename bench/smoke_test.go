@@ -38,6 +38,25 @@ func TestSmoke(t *testing.T) {
 	}
 	s.Close()
 
+	// The adversarial-training epoch's workload (BenchmarkAdvTrainEpoch).
+	robust, err := cnn.New(m.Backend(), cnn.Robust, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	advOpts := AdvTrainOptions()
+	advOpts.BatchSize = 8
+	if advOpts.Adversary.Mode != training.ModePGD || advOpts.Adversary.WarmupEpochs != 0 {
+		t.Errorf("AdvTrainOptions: %v, want RobustOptions' PGD without warm-up", advOpts.Adversary)
+	}
+	adv, err := training.NewSession(robust, small, advOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adv.Steps(2); err != nil {
+		t.Fatal(err)
+	}
+	adv.Close()
+
 	if _, err := jacobian.Compute(m, data.Test.Images[:2*mnist.Pixels], jacobian.Probabilities); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/training"
 )
 
 // The attack-suite workloads `make bench` times on both sides, ours
@@ -37,5 +39,32 @@ func SpeedSettings() map[string]any {
 			"overshoot": deepFool.Overshoot},
 		"cw": map[string]any{"n": CWImages, "binary_search_steps": cw.BinarySearchSteps, "steps": cw.Steps, "stepsize": cw.StepSize,
 			"confidence": cw.Confidence, "initial_const": cw.InitialConst},
+	}
+}
+
+// The adversarial-training workload `make bench` times on both sides
+// (BenchmarkAdvTrainEpoch; reference.py's advtrain_epoch, which reads it
+// from the export): one epoch of cnn.Robust against PGD with
+// training.RobustOptions()' attack and optimizer at the full ε (the warm-up
+// changes ε, not the work), over the first AdvTrainBatches full batches of
+// the 60,000 training images (59,968 images: no partial batch, so neither
+// side compiles a second shape inside the timed epoch).
+const AdvTrainBatches = 937
+
+// AdvTrainOptions are training.RobustOptions() without the warm-up.
+func AdvTrainOptions() training.Options {
+	o := training.RobustOptions()
+	o.Adversary.WarmupEpochs = 0
+	return o
+}
+
+// AdvTrainSettings is what reference.py reads from the export.
+func AdvTrainSettings() map[string]any {
+	o := AdvTrainOptions()
+	c := cnn.Robust
+	return map[string]any{
+		"config": map[string]any{"filters": c.Filters, "kernel": c.Kernel, "pool": c.Pool, "filters2": c.Filters2, "hidden": c.Hidden},
+		"mode":   o.Adversary.Mode, "epsilon": o.Adversary.Epsilon, "steps": o.Adversary.Steps, "step_size": o.Adversary.StepSize,
+		"batch_size": o.BatchSize, "learning_rate": o.LearningRate, "batches": AdvTrainBatches,
 	}
 }

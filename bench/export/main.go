@@ -59,9 +59,10 @@ func main() {
 		StepSize  float64        `json:"step_size"`
 		MaxSteps  int            `json:"max_steps"`
 		Pairs     map[string]any `json:"pairs"`
-		Speed     map[string]any `json:"speed"` // For foolbox_reference.py --speed.
+		Speed     map[string]any `json:"speed"`    // For foolbox_reference.py --speed.
+		AdvTrain  map[string]any `json:"advtrain"` // For reference.py's adversarial-training epoch.
 	}{model, training.DefaultOptions().BatchSize, a.StepSize, a.MaxSteps,
-		map[string]any{"indices": indices, "targets": targets, "steps": steps}, bench.SpeedSettings()}
+		map[string]any{"indices": indices, "targets": targets, "steps": steps}, bench.SpeedSettings(), bench.AdvTrainSettings()}
 	if err := bench.WriteJSON(*out, doc); err != nil {
 		log.Fatal(err)
 	}
