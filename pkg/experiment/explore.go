@@ -35,6 +35,24 @@ var ExploreIdle = 15 * time.Minute
 // seconds to answer (10 s proved too short while other jobs ran).
 var BrowserWait = 45 * time.Second
 
+// BrowserWaitEnv names the environment variable that sets BrowserWait for
+// a kernel, as a Go duration ("2m"): the browser test raises it, since a
+// machine loaded by other jobs took over 45 s to answer.
+const BrowserWaitEnv = "ADVML_BROWSER_WAIT"
+
+// browserWait is BrowserWait, or the duration BrowserWaitEnv gives.
+func browserWait() (time.Duration, error) {
+	v := os.Getenv(BrowserWaitEnv)
+	if v == "" {
+		return BrowserWait, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("experiment: %s=%q is not a positive duration: use one like \"90s\" or \"2m\", or unset it for %v", BrowserWaitEnv, v, BrowserWait)
+	}
+	return d, nil
+}
+
 // HeadlessEnv names the environment variable that tells Explore, when set to
 // anything, that no browser runs the notebook, so that it shows its static
 // figure at once instead of waiting BrowserWait. make notebooks and the
@@ -68,7 +86,9 @@ func (s *Session) Explore() {
 	const choices = 10
 	e := &explorer{m: s.Model(), images: test.Images[:choices*mnist.Pixels], labels: test.Labels[:choices], ascent: map[[2]int][]float32{}}
 	first := view{digit: 0, target: (e.labels[0] + 1) % 10, attack: 0, eps: 0.3}
-	if headless := os.Getenv(HeadlessEnv) != ""; headless || !frontEndAnswers(BrowserWait) {
+	wait, err := browserWait()
+	Check(err)
+	if headless := os.Getenv(HeadlessEnv) != ""; headless || !frontEndAnswers(wait) {
 		if headless {
 			fmt.Printf("(%s is set: the explorer's first view, as a static figure)\n", HeadlessEnv)
 		} else {
