@@ -27,8 +27,8 @@ import (
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/backend"
 	"github.com/advmlgo/advml/pkg/cnn"
-	"github.com/advmlgo/advml/pkg/experiment"
 	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/stats"
 	"github.com/advmlgo/advml/pkg/training"
 )
 
@@ -376,7 +376,7 @@ func (c *comparison) hopSkipJump() error {
 	for _, j := range s.StartIndices {
 		starts = append(starts, c.test.Image(j)...)
 	}
-	queries := experiment.Median(floats(c.ref.HSJ.Queries))
+	queries := stats.Median(stats.Ints(c.ref.HSJ.Queries))
 	a := &attack.HopSkipJump{Distance: attack.L2, MaxQueries: int(math.Round(queries)), InitialGradientQueries: s.InitialGradientEvals,
 		MaxGradientQueries: s.MaxGradientEvals, Gamma: s.Gamma, InitTries: 1, Starts: starts}
 	res, err := a.Run(c.m, images, attack.Misclassification{Labels: labels})
@@ -392,14 +392,6 @@ func (c *comparison) hopSkipJump() error {
 	return nil
 }
 
-func floats(xs []int) []float64 {
-	out := make([]float64, len(xs))
-	for i, x := range xs {
-		out[i] = float64(x)
-	}
-	return out
-}
-
 // medians returns the median minimal L2 of our result and of Foolbox's
 // per-image list, over the images both fooled (and that keep accepts, when
 // keep is given), and their number.
@@ -412,7 +404,7 @@ func medians(res *attack.Result, theirs []*float64, keep func(int) bool) (ours, 
 		}
 		a, b = append(a, distances[i]), append(b, *d)
 	}
-	return experiment.Median(a), experiment.Median(b), len(a)
+	return stats.Median(a), stats.Median(b), len(a)
 }
 
 func (c *comparison) report() error {

@@ -21,9 +21,11 @@ import (
 
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/backend"
+	"github.com/advmlgo/advml/pkg/boundary"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/experiment"
 	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/stats"
 	"github.com/advmlgo/advml/pkg/training"
 )
 
@@ -50,8 +52,8 @@ type Row struct {
 	Epsilon       *float64 `json:"epsilon"`
 	SuccessRate   float64  `json:"success_rate"`
 	MedianQueries *float64 `json:"median_queries"` // Black-box only.
-	MedianL2      float64  `json:"median_l2"`
-	MedianLinf    float64  `json:"median_linf"`
+	MedianL2      *float64 `json:"median_l2"`      // Over the successes; null when none.
+	MedianLinf    *float64 `json:"median_linf"`    // Likewise.
 	Seconds       float64  `json:"seconds"`
 }
 
@@ -122,7 +124,7 @@ func run(checkpoint string, n, pairs, queries int, seed int64) error {
 		{square, 0.3, "scores"}, {pgd, 0.3, "gradients"},
 		{squareL2, 2, "scores"}, {pgdL2, 2, "gradients"},
 		{pixel, 0, "scores"}, {dct, 0, "scores"},
-		{hsj, 0, "decisions"}, {boundaryCW(), 0, "gradients"}, {attack.NewDeepFool(attack.L2), 0, "gradients"},
+		{hsj, 0, "decisions"}, {boundary.MapAttack(), 0, "gradients"}, {attack.NewDeepFool(attack.L2), 0, "gradients"},
 		{hsjInf, 0, "decisions"}, {attack.NewDeepFool(attack.Linf), 0, "gradients"},
 	}
 	if summary.Untargeted, err = runAll(m, images, attack.Misclassification{Labels: labels}, untargeted); err != nil {
@@ -142,7 +144,7 @@ func run(checkpoint string, n, pairs, queries int, seed int64) error {
 	squareT.MaxQueries, dctT.MaxQueries, squareT.Seed, dctT.Seed = queries, 2*queries, seed, seed
 	targeted := []entry{
 		{squareT, 0.3, "scores"}, {pgd, 0.3, "gradients"},
-		{dctT, 0, "scores"}, {hsjT, 0, "decisions"}, {boundaryCW(), 0, "gradients"},
+		{dctT, 0, "scores"}, {hsjT, 0, "decisions"}, {boundary.MapAttack(), 0, "gradients"},
 		{attack.NewTargetedAscent(), 0, "gradients"},
 	}
 	if summary.Targeted, err = runAll(m, pairImages, crit, targeted); err != nil {
@@ -155,13 +157,6 @@ func run(checkpoint string, n, pairs, queries int, seed int64) error {
 	}
 	fmt.Println(string(line))
 	return nil
-}
-
-// boundaryCW is Carlini-Wagner L2 with the boundary map's settings (3
-// binary-search steps of 150 Adam steps of 0.1 from c = 0.3): Foolbox's
-// defaults take minutes per hundred images here.
-func boundaryCW() *attack.CarliniWagner {
-	return &attack.CarliniWagner{BinarySearchSteps: 3, Steps: 150, StepSize: 0.1, InitialConst: 0.3, AbortEarly: true}
 }
 
 func runAll(m *cnn.Model, images []float32, crit attack.Criterion, entries []entry) ([]Row, error) {
@@ -187,10 +182,8 @@ func runAll(m *cnn.Model, images []float32, crit attack.Criterion, entries []ent
 				l2, linf = append(l2, l2All[i]), append(linf, linfAll[i])
 			}
 		}
-		row.MedianL2, row.MedianLinf = round(experiment.Median(l2)), round(experiment.Median(linf))
-		if q := res.MedianQueries(0); !math.IsNaN(q) {
-			row.MedianQueries = &q
-		}
+		row.MedianL2, row.MedianLinf = roundOrNil(stats.Median(l2)), roundOrNil(stats.Median(linf))
+		row.MedianQueries = stats.OrNil(res.MedianQueries(0))
 		log.Printf("%v: %.1f%% in %.0fs", e.a, 100*row.SuccessRate, row.Seconds)
 		rows = append(rows, row)
 	}
@@ -208,9 +201,27 @@ func table(rows []Row) string {
 		if r.MedianQueries != nil {
 			q = fmt.Sprint(math.Round(*r.MedianQueries))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %.1f%% | %s | %.3f | %.3f | %.0f |\n", r.Attack, r.Access, eps, 100*r.SuccessRate, q, r.MedianL2, r.MedianLinf, r.Seconds)
+		fmt.Fprintf(&b, "| %s | %s | %s | %.1f%% | %s | %s | %s | %.0f |\n", r.Attack, r.Access, eps, 100*r.SuccessRate, q,
+			orDash(r.MedianL2), orDash(r.MedianLinf), r.Seconds)
 	}
 	return b.String()
 }
 
 func round(x float64) float64 { return float64(int64(x*1e4+0.5)) / 1e4 }
+
+// roundOrNil rounds a median for the JSON line; nil (null) for the median
+// of no success.
+func roundOrNil(x float64) *float64 {
+	if math.IsNaN(x) {
+		return nil
+	}
+	v := round(x)
+	return &v
+}
+
+func orDash(x *float64) string {
+	if x == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", *x)
+}

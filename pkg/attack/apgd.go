@@ -171,17 +171,7 @@ func (a *APGD) budgeted(c *call, budgets []float64) (outcome, error) {
 			if err != nil {
 				return outcome{}, err
 			}
-			active = active[:0]
-			for i := range c.n {
-				if out.claimed[i] {
-					continue
-				}
-				copy(c.g.Image(out.images, i), c.g.Image(x.data, i))
-				out.claimed[i], out.steps[i] = done[i], out.steps[i]+steps[i]
-				if !done[i] {
-					active = append(active, i)
-				}
-			}
+			active = keepRestart(c, &out, x.data, done, steps, active)
 			if len(active) == 0 {
 				return out, nil
 			}

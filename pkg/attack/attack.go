@@ -186,7 +186,11 @@ func runFixed(a FixedEpsilon, m classifier.Predictor, images []float32, crit Cri
 			return nil, err
 		}
 	}
-	return c.finish(a.String(), a.Norm(), epsilons, outs)
+	r, err := c.finish(a.String(), a.Norm(), epsilons, outs)
+	if r != nil {
+		r.Budgeted = true
+	}
+	return r, err
 }
 
 // runMinimal is Run of a minimal attack: one search, clipped to each budget.
@@ -237,7 +241,19 @@ func (c *call) finish(name string, d Distance, epsilons []float64, outs []outcom
 		r.Raw, r.Clipped = append(r.Raw, out.images), append(r.Clipped, clipped)
 		r.Success, r.Claimed = append(r.Success, success), append(r.Claimed, out.claimed)
 		r.Probabilities = append(r.Probabilities, probs)
-		r.Steps, r.Queries, r.Trajectories = out.steps, out.queries, out.trajectories
+		if out.steps != nil {
+			if r.Steps == nil {
+				r.Steps = make([][]int, len(epsilons))
+			}
+			r.Steps[e] = out.steps
+		}
+		if out.queries != nil {
+			if r.Queries == nil {
+				r.Queries = make([][]int, len(epsilons))
+			}
+			r.Queries[e] = out.queries
+		}
+		r.Trajectories = out.trajectories
 	}
 	return r, nil
 }

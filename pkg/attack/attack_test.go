@@ -10,6 +10,7 @@ import (
 	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/jacobian"
 	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/stats"
 )
 
 // checkResult asserts what every attack's result must hold: one entry per
@@ -152,7 +153,7 @@ func TestMinimalAttacks(t *testing.T) {
 			// Budgets clip the one search: the median distance is the
 			// budget that keeps about half the successes.
 			distances := res.Distances(0, tc.norm)
-			budgets := []float64{0, median(distances)}
+			budgets := []float64{0, stats.Median(distances)}
 			clipped, err := tc.a.Run(m, images, tc.crit, budgets...)
 			if err != nil {
 				t.Fatal(err)
@@ -165,18 +166,6 @@ func TestMinimalAttacks(t *testing.T) {
 			}
 		}
 	}
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s[len(s)/2]
 }
 
 // TestMinimalEpsilonIsMinimal checks the binary search: the budget it finds
@@ -231,9 +220,9 @@ func TestBatchedEqualsAlone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if alone.Steps[0] != batch.Steps[i] || alone.Success[0][0] != batch.Success[0][i] {
+			if alone.Steps[0][0] != batch.Steps[0][i] || alone.Success[0][0] != batch.Success[0][i] {
 				t.Fatalf("%s image %d: %d steps (%v) alone, %d steps (%v) in the batch", tc.a, i,
-					alone.Steps[0], alone.Success[0][0], batch.Steps[i], batch.Success[0][i])
+					alone.Steps[0][0], alone.Success[0][0], batch.Steps[0][i], batch.Success[0][i])
 			}
 			// Equal up to rounding: XLA blocks its sums by batch size.
 			for p, v := range alone.Raw[0] {
@@ -424,8 +413,8 @@ func TestBadInputs(t *testing.T) {
 		{"zero ascent steps", &attack.TargetedAscent{StepSize: 0.01}, m, images, attack.TargetedMisclassification{Targets: targets}, nil, "MaxSteps is 0"},
 		{"unknown norm", unknownNorm, m, images, untargeted, []float64{0.1}, "norm Distance(7) is not supported"},
 		{"unknown APGD norm", attack.NewAPGD(attack.L0, attack.CrossEntropy), m, images, untargeted, []float64{0.1}, "norm L0 is not supported"},
-		{"pixel above 1", pgd, m, outOfRange, untargeted, []float64{0.1}, "value 100 of image 0 is 1.5"},
-		{"NaN pixel", pgd, m, withNaN, untargeted, []float64{0.1}, "value 7 of image 0 is NaN"},
+		{"pixel above 1", pgd, m, outOfRange, untargeted, []float64{0.1}, "image 0, row 3, column 16 is 1.5"},
+		{"NaN pixel", pgd, m, withNaN, untargeted, []float64{0.1}, "image 0, row 0, column 7 is NaN"},
 		{"labels too few", pgd, m, images, attack.Misclassification{Labels: labels[:1]}, []float64{0.1}, "1 labels for 2 images"},
 		{"targets too few", pgd, m, images, attack.TargetedMisclassification{Targets: targets[:1]}, []float64{0.1}, "1 target classes for 2 images"},
 		{"target is the label", pgd, m, images, attack.TargetedMisclassification{Targets: []int{labels[0], targets[1]}, Labels: labels}, []float64{0.1}, "equals its true label"},

@@ -1,6 +1,7 @@
 package attack_test
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/stats"
 )
 
 // answersOnly wraps the article's model: it predicts, and counts the images
@@ -103,21 +105,21 @@ func TestBlackBoxAttacksUseAnswersOnlyAndCountThem(t *testing.T) {
 			res := c.run(t, m, images, crit)
 			predicted := m.predicted
 			checkResult(t, m, res, crit, c.epsilon > 0)
-			if len(res.Queries) != n {
-				t.Fatalf("%d query counts for %d images", len(res.Queries), n)
+			if len(res.Queries) != 1 || len(res.Queries[0]) != n {
+				t.Fatalf("query counts %v: want one budget's, for %d images", res.Queries, n)
 			}
 			// Every image the model predicted is one of the attack's
 			// queries, but for the clean images and the clipped
 			// adversarials, which Run predicts once each to judge them.
 			sum := 0
-			for _, q := range res.Queries {
+			for _, q := range res.Queries[0] {
 				sum += q
 			}
 			if want := sum + 2*n; predicted != want {
 				t.Errorf("the model predicted %d images; the queries counted add up to %d, plus %d to judge: %d", predicted, sum, 2*n, want)
 			}
 			budget := maxQueries(c.attack)
-			for i, q := range res.Queries {
+			for i, q := range res.Queries[0] {
 				if q < 1 || q > budget {
 					t.Errorf("image %d: %d queries, outside 1..%d", i, q, budget)
 				}
@@ -164,7 +166,7 @@ func TestBlackBoxAttacksRepeatWithTheirSeed(t *testing.T) {
 			return c.run(t, m, images, crit)
 		}
 		first, again, other := run(3), run(3), run(4)
-		if !slices.Equal(first.Raw[0], again.Raw[0]) || !slices.Equal(first.Queries, again.Queries) {
+		if !slices.Equal(first.Raw[0], again.Raw[0]) || !slices.Equal(first.Queries[0], again.Queries[0]) {
 			t.Errorf("%v: two runs with seed 3 differ", c.attack)
 		}
 		if slices.Equal(first.Raw[0], other.Raw[0]) {
@@ -255,3 +257,38 @@ func TestBlackBoxBadInputs(t *testing.T) {
 
 // A classifier that only predicts is enough for every black-box attack.
 var _ classifier.Predictor = (*answersOnly)(nil)
+
+// TestQueriesAndMedianQueriesPerBudget runs Square at two budgets in one
+// call: each budget keeps its own query counts, and MedianQueries(e) pairs
+// budget e's successes with budget e's counts.
+func TestQueriesAndMedianQueriesPerBudget(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels, _ := sample(t, 12)
+	sq := attack.NewSquare(attack.Linf)
+	sq.MaxQueries = 200
+	res, err := sq.Run(m, images, attack.Misclassification{Labels: labels}, 0.05, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Queries) != 2 || len(res.Queries[0]) != len(labels) || len(res.Queries[1]) != len(labels) {
+		t.Fatalf("query counts %v: want two budgets of %d images", res.Queries, len(labels))
+	}
+	if slices.Equal(res.Queries[0], res.Queries[1]) {
+		t.Errorf("both budgets hold the same query counts %v: at ε=0.05 Square needs more queries than at ε=0.3", res.Queries[0])
+	}
+	for e := range res.Epsilons {
+		var paid []float64
+		for i, ok := range res.Success[e] {
+			if ok {
+				paid = append(paid, float64(res.Queries[e][i]))
+			}
+			if a := res.Adversarial(e, i); a.Queries != res.Queries[e][i] {
+				t.Errorf("Adversarial(%d, %d).Queries = %d, Queries holds %d", e, i, a.Queries, res.Queries[e][i])
+			}
+		}
+		want := stats.Median(paid)
+		if got := res.MedianQueries(e); got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("MedianQueries(%d) = %g, want %g, the median of that budget's successes", e, got, want)
+		}
+	}
+}

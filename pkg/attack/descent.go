@@ -72,15 +72,9 @@ func (d descent) run(c *call, budgets []float64) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	steps := make([]float64, c.n)
-	for i, eps := range budgets {
-		steps[i] = d.relStepSize * eps
-		if d.absStepSize > 0 {
-			steps[i] = d.absStepSize
-		}
-	}
 	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
-	fixed := []column{newValues(c.images, dims...), newValues(c.classes), newValues(float32s(budgets)), newValues(float32s(steps))}
+	fixed := []column{newValues(c.images, dims...), newValues(c.classes), newValues(float32s(budgets)),
+		newValues(stepSizes(budgets, d.relStepSize, d.absStepSize))}
 	rng := newRand(d.seed)
 	out := outcome{images: append([]float32(nil), c.images...), claimed: make([]bool, c.n), steps: make([]int, c.n)}
 	var active []int // All images at first; then those no restart has fooled yet.
@@ -97,17 +91,7 @@ func (d descent) run(c *call, budgets []float64) (outcome, error) {
 		}
 		// Keep each image's first success over the restarts; an image with
 		// none keeps the last restart's iterate.
-		active = active[:0]
-		for i := range c.n {
-			if out.claimed[i] {
-				continue
-			}
-			copy(c.g.Image(out.images, i), c.g.Image(x.data, i))
-			out.claimed[i], out.steps[i] = done[i], out.steps[i]+steps[i]
-			if !done[i] {
-				active = append(active, i)
-			}
-		}
+		active = keepRestart(c, &out, x.data, done, steps, active)
 		if len(active) == 0 || restart == d.restarts-1 {
 			break
 		}

@@ -2,6 +2,7 @@ package attack
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 
@@ -249,34 +250,134 @@ type stepGraph func(scope *model.Scope, state, fixed, scalars []*graph.Node) (ne
 // graph (settings that do not are inputs). A changed setting means a new
 // key, so it takes effect on the next run. Each executor compiles once per
 // batch size.
+//
+// It holds the executors of the MaxCachedModels models attacked most
+// recently: attacking another model drops the entries of the one used
+// longest ago (a running attack keeps its executor until it ends). Forget
+// drops a model's entries at once. A model whose value cannot be a map key
+// (a struct type holding a slice, a map or a function) is not cached: each
+// run compiles its own executors.
 var compiled struct {
 	sync.Mutex
-	execs map[execKey]*model.Exec
+	execs  map[execKey]*model.Exec
+	models []classifier.Differentiable // Least recently used first.
 }
+
+// MaxCachedModels is how many models the attacks keep compiled executors
+// for (see Forget).
+const MaxCachedModels = 8
 
 type execKey struct {
 	model classifier.Differentiable
 	graph any
 }
 
-// stepExec returns the executor of build for m, keyed by key.
-func stepExec(m classifier.Differentiable, key any, numState, numFixed int, build stepGraph) (*model.Exec, error) {
+// cacheable tells whether m and key can be map keys.
+func cacheable(m classifier.Differentiable, key any) bool {
+	return reflect.ValueOf(m).Comparable() && (key == nil || reflect.ValueOf(key).Comparable())
+}
+
+// Forget frees the compiled attack steps kept for m. Call it when m will not
+// be attacked again (a notebook that replaces its model, a loop over many
+// models); attacking m later compiles them anew. It must not run while an
+// attack on m is running.
+func Forget(m classifier.Differentiable) {
+	if m == nil || !reflect.ValueOf(m).Comparable() {
+		return
+	}
 	compiled.Lock()
 	defer compiled.Unlock()
+	for k, e := range compiled.execs {
+		if k.model == m {
+			e.Finalize()
+			delete(compiled.execs, k)
+		}
+	}
+	compiled.models = slices.DeleteFunc(compiled.models, func(x classifier.Differentiable) bool { return x == m })
+}
+
+// CacheSize tells how many models have compiled attack steps kept, and how
+// many steps that makes over all of them (see Forget).
+func CacheSize() (models, executors int) {
+	compiled.Lock()
+	defer compiled.Unlock()
+	return len(compiled.models), len(compiled.execs)
+}
+
+// stepExec returns the executor of build for m, keyed by key.
+func stepExec(m classifier.Differentiable, key any, numState, numFixed int, build stepGraph) (*model.Exec, error) {
+	newExec := func() (*model.Exec, error) {
+		e, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
+			next, done := build(scope, inputs[:numState], inputs[numState:numState+numFixed], inputs[numState+numFixed:])
+			return append(next, done)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("attack: %w", err)
+		}
+		return e, nil
+	}
+	if !cacheable(m, key) {
+		return newExec()
+	}
+	compiled.Lock()
+	defer compiled.Unlock()
+	// m becomes the most recently used model.
+	if i := slices.Index(compiled.models, m); i >= 0 {
+		compiled.models = slices.Delete(compiled.models, i, i+1)
+	} else if len(compiled.models) >= MaxCachedModels {
+		oldest := compiled.models[0]
+		compiled.models = compiled.models[1:]
+		for k := range compiled.execs {
+			if k.model == oldest {
+				delete(compiled.execs, k) // Not finalized: a run may still hold it.
+			}
+		}
+	}
+	compiled.models = append(compiled.models, m)
 	k := execKey{m, key}
 	if e, ok := compiled.execs[k]; ok {
 		return e, nil
 	}
-	e, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
-		next, done := build(scope, inputs[:numState], inputs[numState:numState+numFixed], inputs[numState+numFixed:])
-		return append(next, done)
-	})
+	e, err := newExec()
 	if err != nil {
-		return nil, fmt.Errorf("attack: %w", err)
+		return nil, err
 	}
 	if compiled.execs == nil {
 		compiled.execs = map[execKey]*model.Exec{}
 	}
 	compiled.execs[k] = e
 	return e, nil
+}
+
+// stepSizes returns each image's step size: rel·budgets[i], or abs for
+// every image when abs is positive (the attacks' StepSize and RelStepSize).
+func stepSizes(budgets []float64, rel, abs float64) []float32 {
+	out := make([]float32, len(budgets))
+	for i, eps := range budgets {
+		out[i] = float32(rel * eps)
+		if abs > 0 {
+			out[i] = float32(abs)
+		}
+	}
+	return out
+}
+
+// keepRestart folds one restart of an attack into out: every image that no
+// earlier restart fooled takes this restart's iterate (from x, the loop's
+// final images), its verdict (done) and its steps (added to those of the
+// restarts before). It returns the images still not fooled, which the next
+// restart runs on.
+func keepRestart(c *call, out *outcome, x []float32, done []bool, steps []int, active []int) []int {
+	active = active[:0]
+	for i := range c.n {
+		if out.claimed[i] {
+			continue
+		}
+		copy(c.g.Image(out.images, i), c.g.Image(x, i))
+		out.claimed[i], out.steps[i] = done[i], out.steps[i]+steps[i]
+		if !done[i] {
+			active = append(active, i)
+		}
+	}
+	return active
 }

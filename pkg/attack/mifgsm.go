@@ -66,19 +66,12 @@ func (a *MIFGSM) budgeted(c *call, budgets []float64) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	steps := make([]float64, c.n)
-	for i, eps := range budgets {
-		steps[i] = a.RelStepSize * eps
-		if a.StepSize > 0 {
-			steps[i] = a.StepSize
-		}
-	}
 	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
 	x := newValues(append([]float32(nil), c.images...), dims...)
 	l := &loop{
 		exec:  exec,
 		state: []column{x, newValues(make([]float32, len(c.images)), dims...)},
-		fixed: []column{newValues(c.images, dims...), newValues(c.classes), newValues(float32s(budgets)), newValues(float32s(steps))},
+		fixed: []column{newValues(c.images, dims...), newValues(c.classes), newValues(float32s(budgets)), newValues(stepSizes(budgets, a.RelStepSize, a.StepSize))},
 		scalars: func(int) []*tensors.Tensor {
 			return []*tensors.Tensor{tensors.FromScalar(float32(a.Decay))}
 		},

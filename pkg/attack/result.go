@@ -2,9 +2,9 @@ package attack
 
 import (
 	"math"
-	"slices"
 
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/stats"
 )
 
 // Result is what an attack returns, in the manner of Foolbox: for each
@@ -19,7 +19,12 @@ type Result struct {
 	Originals []float32 // The attacked images, flat.
 	Clean     []float32 // The model's probabilities on Originals, n×classes.
 
-	Epsilons []float64   // The budgets; +Inf when the attack ran unbounded.
+	Epsilons []float64 // The budgets; +Inf when the attack ran unbounded.
+	// Budgeted tells that the attack searched within each budget (a
+	// fixed-budget attack), so that Raw[e] must already lie within
+	// Epsilons[e]; robustness' sanity checks measure Raw for it. A minimal
+	// attack's Raw is its one unbounded search, and only Clipped is bounded.
+	Budgeted bool
 	Raw      [][]float32 // Raw[e]: the attack's images for Epsilons[e] (a minimal attack's one search, the same for every e).
 	Clipped  [][]float32 // Clipped[e]: Raw[e] within Distance ≤ Epsilons[e] of Originals.
 	// Success[e][i] tells whether Clipped[e]'s image i meets the criterion,
@@ -31,12 +36,13 @@ type Result struct {
 	Claimed       [][]bool
 	Probabilities [][]float32 // Probabilities[e]: the model's output on Clipped[e], n×classes.
 
-	// Steps, when the attack counts them, holds per image the iterations it
-	// ran before it stopped (for the last budget).
-	Steps []int
-	// Queries, for black-box attacks, holds per image the predictions asked
-	// of the model (for the last budget).
-	Queries []int
+	// Steps, when the attack counts them, holds per budget and image the
+	// iterations it ran before it stopped: Steps[e][i] for Epsilons[e] (a
+	// minimal attack's one search gives every budget the same counts).
+	Steps [][]int
+	// Queries, for black-box attacks, holds per budget and image the
+	// predictions asked of the model: Queries[e][i] for Epsilons[e].
+	Queries [][]int
 	// Trajectories, for TargetedAscent, follow the model's confidence along
 	// each image's attack.
 	Trajectories []Trajectory
@@ -97,6 +103,7 @@ type Adversarial struct {
 	Target           int     // The target class of a targeted attack, or -1.
 	Succeeded        bool    // Whether Image meets the criterion.
 	Steps            int     // Iterations the attack ran on this image (0 when not counted).
+	Queries          int     // Predictions a black-box attack asked for this image (0 when not counted).
 
 	Prediction    int       // The model's prediction on Image.
 	Confidence    float32   // Its probability.
@@ -128,8 +135,11 @@ func (r *Result) Adversarial(e, i int) Adversarial {
 	if r.Criterion.Targeted() {
 		a.Target = r.Criterion.Classes()[i]
 	}
-	if r.Steps != nil {
-		a.Steps = r.Steps[i]
+	if r.Steps != nil && r.Steps[e] != nil {
+		a.Steps = r.Steps[e][i]
+	}
+	if r.Queries != nil && r.Queries[e] != nil {
+		a.Queries = r.Queries[e][i]
 	}
 	if r.Trajectories != nil {
 		a.Trajectory = r.Trajectories[i]
@@ -142,22 +152,15 @@ func (r *Result) Adversarial(e, i int) Adversarial {
 // unbounded is the budget of a minimal attack run without epsilons.
 var unbounded = []float64{math.Inf(1)}
 
-// MedianQueries is the median of Queries over the images whose clipped
+// MedianQueries is the median of Queries[e] over the images whose clipped
 // adversarial for Epsilons[e] succeeds (NaN when the attack does not count
 // queries or fooled none): what a black-box attack paid for a success.
 func (r *Result) MedianQueries(e int) float64 {
 	var q []float64
 	for i, ok := range r.Success[e] {
-		if ok && r.Queries != nil {
-			q = append(q, float64(r.Queries[i]))
+		if ok && r.Queries != nil && r.Queries[e] != nil {
+			q = append(q, float64(r.Queries[e][i]))
 		}
 	}
-	if len(q) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(q)
-	if n := len(q); n%2 == 0 {
-		return (q[n/2-1] + q[n/2]) / 2
-	}
-	return q[len(q)/2]
+	return stats.Median(q)
 }

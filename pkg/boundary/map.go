@@ -7,6 +7,7 @@ import (
 
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/stats"
 )
 
 // Map is a classifier's boundary map: for every (source, target) pair of
@@ -158,7 +159,7 @@ func (mp *Map) Medians(d attack.Distance) ([][]float64, error) {
 		for t := range out[s] {
 			out[s][t] = math.NaN()
 			if s != t {
-				out[s][t] = median(dist[s][t])
+				out[s][t] = stats.Median(dist[s][t])
 			}
 		}
 	}
@@ -246,17 +247,4 @@ func average(xs []float64) float64 {
 		sum += x
 	}
 	return sum / float64(len(xs))
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	mid := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[mid]
-	}
-	if math.IsInf(s[mid], 1) {
-		return math.Inf(1)
-	}
-	return (s[mid-1] + s[mid]) / 2
 }

@@ -148,7 +148,7 @@ func cachedExec[F model.ExecGraphFn](m *Model, slot **model.Exec, fn F) (*model.
 // Predict returns the softmax probabilities, one row of Classes values per
 // image, for images given flat (n×Pixels values in [0, 1]).
 func (m *Model) Predict(images []float32) ([][]float32, error) {
-	n, err := m.geometry.Count(images)
+	n, err := m.geometry.CheckImages(images)
 	if err != nil {
 		return nil, fmt.Errorf("classifier.Predict: %w", err)
 	}
@@ -206,7 +206,7 @@ func Classify(p Predictor, images []float32) (classes []int, confidences []float
 // Evaluate returns the mean cross-entropy loss and the accuracy of the model
 // on images (flat) with their labels, as Keras' model.evaluate does.
 func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy float64, err error) {
-	n, err := m.geometry.Count(images)
+	n, err := m.geometry.CheckImages(images)
 	if err != nil {
 		return 0, 0, fmt.Errorf("classifier.Evaluate: %w", err)
 	}

@@ -70,8 +70,27 @@ func TestBadInput(t *testing.T) {
 	if _, _, err := m.Evaluate(make([]float32, 2), []int{3}); err == nil || !strings.Contains(err.Error(), "label 3 of example 0 is outside 0..2") {
 		t.Errorf("Evaluate with label 3: %v", err)
 	}
-	if _, err := (classifier.Geometry{Rows: 1, Cols: 2, Channels: 1}).CheckImages([]float32{0, 2}); err == nil || !strings.Contains(err.Error(), "value 1 of image 0 is 2") {
+	if _, err := (classifier.Geometry{Rows: 1, Cols: 2, Channels: 1}).CheckImages([]float32{0, 2}); err == nil ||
+		!strings.Contains(err.Error(), "image 0, row 0, column 1 is 2: pixels must be numbers in [0, 1] (pixels in 0..255? divide them by 255)") {
 		t.Errorf("CheckImages on 2: %v", err)
+	}
+	rgb := classifier.Geometry{Rows: 2, Cols: 3, Channels: 3, Classes: 2}
+	bad := make([]float32, 2*rgb.Pixels())
+	bad[rgb.Pixels()+1*3*3+2*3+1] = -0.5 // Image 1, row 1, column 2, channel 1.
+	if _, err := rgb.CheckImages(bad); err == nil || !strings.Contains(err.Error(), "image 1, row 1, column 2, channel 1 is -0.5") {
+		t.Errorf("CheckImages on a negative value: %v", err)
+	}
+	// Every entry point checks pixels: 0..255 images are refused, not
+	// classified.
+	bytes := []float32{0, 255}
+	if _, err := m.Predict(bytes); err == nil || !strings.Contains(err.Error(), "classifier.Predict: image 0, row 0, column 1 is 255") {
+		t.Errorf("Predict on 0..255 pixels: %v", err)
+	}
+	if _, _, err := m.Classify(bytes); err == nil || !strings.Contains(err.Error(), "is 255") {
+		t.Errorf("Classify on 0..255 pixels: %v", err)
+	}
+	if _, _, err := m.Evaluate(bytes, []int{0}); err == nil || !strings.Contains(err.Error(), "classifier.Evaluate: image 0, row 0, column 1 is 255") {
+		t.Errorf("Evaluate on 0..255 pixels: %v", err)
 	}
 	if _, err := classifier.New(testutil.XLA(t), model.NewStore(), classifier.Geometry{Rows: 1, Cols: 1, Channels: 1, Classes: 1}, nil); err == nil {
 		t.Error("New with no logits function and one class: no error")

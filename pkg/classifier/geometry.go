@@ -40,19 +40,39 @@ func (g Geometry) Count(images []float32) (int, error) {
 }
 
 // CheckImages returns how many images a flat slice holds, after checking
-// that every value is a number in [0, 1].
+// that every value is a number in [0, 1]. Every entry point that takes
+// images (the attacks, Predict, Evaluate, Classify, the robustness
+// evaluations) checks them with it, so the first bad value is named the
+// same way everywhere: by image, row and column (and channel), with the
+// fix for the usual cause, pixels in 0..255.
 func (g Geometry) CheckImages(images []float32) (int, error) {
 	n, err := g.Count(images)
 	if err != nil {
 		return 0, err
 	}
-	pixels := g.Pixels()
 	for i, v := range images {
 		if !(v >= 0 && v <= 1) {
-			return 0, fmt.Errorf("value %d of image %d is %g: pixels must be numbers in [0, 1]", i%pixels, i/pixels, v)
+			hint := ""
+			if v > 1 && v <= 255 {
+				hint = " (pixels in 0..255? divide them by 255)"
+			}
+			return 0, fmt.Errorf("%s is %g: pixels must be numbers in [0, 1]%s", g.describe(i), v, hint)
 		}
 	}
 	return n, nil
+}
+
+// describe names the position of flat index i: "image 3, row 5, column 7"
+// (with ", channel 2" when images have several channels).
+func (g Geometry) describe(i int) string {
+	pixels := g.Pixels()
+	image, at := i/pixels, i%pixels
+	row, col, channel := at/(g.Cols*g.Channels), at/g.Channels%g.Cols, at%g.Channels
+	s := fmt.Sprintf("image %d, row %d, column %d", image, row, col)
+	if g.Channels > 1 {
+		s += fmt.Sprintf(", channel %d", channel)
+	}
+	return s
 }
 
 // Image returns image i of a flat batch, as a view.

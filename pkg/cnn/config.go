@@ -31,7 +31,7 @@ type Config struct {
 // Default is the configuration the project trains for the article: 30
 // filters of 5×5 and a 4×4 max-pool, 11,590 trainable parameters.
 // cmd/sweep trains ten configurations between 8,000 and 12,000 parameters
-// (kernels 3 to 7, pools 2 to 5; the README has the table). Three come out on
+// (kernels 3 to 7, pools 2 to 5; docs/reproduction.md has the table). Three come out on
 // top within one seed's noise; of those, this one trains fastest (its
 // convolution costs half of 38@7×7's), which keeps the tutorial's Run All,
 // training included, under 90 seconds on two cores.

@@ -56,15 +56,7 @@ func TestRandomOfClass(t *testing.T) {
 	}
 }
 
-func TestMedianAndSummarize(t *testing.T) {
-	for _, tc := range []struct {
-		in   []float64
-		want float64
-	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
-		if got := experiment.Median(tc.in); got != tc.want {
-			t.Errorf("Median(%v) = %g, want %g", tc.in, got, tc.want)
-		}
-	}
+func TestSummarize(t *testing.T) {
 	// Three images of two values, two classes: perturbations (0.3, 0.4),
 	// (0.6, 0.8) and (0, 0.2), so L2 0.5, 1, 0.2 and L∞ 0.4, 0.8, 0.2.
 	res := &attack.Result{
@@ -76,7 +68,7 @@ func TestMedianAndSummarize(t *testing.T) {
 		Clipped:       [][]float32{{0.3, 0.4, 0.6, 0.8, 0, 0.2}},
 		Success:       [][]bool{{true, false, true}},
 		Probabilities: [][]float32{{0.4, 0.6, 0.9, 0.1, 0.3, 0.7}},
-		Steps:         []int{10, 1000, 20},
+		Steps:         [][]int{{10, 1000, 20}},
 	}
 	s := experiment.Summarize(res)
 	if s.N != 3 || s.SuccessRate != 2.0/3 || s.MedianSteps != 20 || s.MedianL2 != 0.5 || s.MedianLinf != 0.4 || s.MedianConfidence != 0.7 {

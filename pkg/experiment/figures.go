@@ -22,7 +22,7 @@ func SampleGrid(split *mnist.Split, n, cols int) (image.Image, error) {
 			return nil, err
 		}
 	}
-	return plots.Grid(cols, panels...), nil
+	return plots.Grid(cols, panels...)
 }
 
 // Gallery draws up to n adversarials of res (its first budget), one row
@@ -37,7 +37,7 @@ func Gallery(res *attack.Result, n int) (image.Image, error) {
 		}
 		rows = append(rows, row)
 	}
-	return plots.Grid(1, rows...), nil
+	return plots.Grid(1, rows...)
 }
 
 // WriteFigures writes the figures of a run into dir and returns their paths:

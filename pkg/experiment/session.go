@@ -30,11 +30,14 @@ import (
 // Its methods are for cells: a failure ends the cell with its one-line
 // error (see Fail) instead of returning it.
 type Session struct {
-	CheckpointDir string           // Where the model is saved, and loaded from.
-	Config        cnn.Config       // The network; the zero Config means cnn.Default.
-	Seed          int64            // Of MNIST's validation split and of a training.
-	Retrain       bool             // Train once per kernel session even when a checkpoint exists.
-	Training      training.Options // Used when the session trains.
+	CheckpointDir string     // Where the model is saved, and loaded from.
+	Config        cnn.Config // The network; the zero Config means cnn.Default.
+	// Seed seeds everything random of the session: MNIST's validation
+	// split, and when the session trains, the weights and the shuffling (it
+	// takes the place of Training.Seed).
+	Seed     int64
+	Retrain  bool             // Train once per kernel session even when a checkpoint exists.
+	Training training.Options // Used when the session trains.
 	// TrainImages, if positive, trains on the first TrainImages training
 	// images only (a quick demonstration).
 	TrainImages int
@@ -115,11 +118,13 @@ func (s *Session) Data() *mnist.Data {
 // Test returns MNIST's test set.
 func (s *Session) Test() *mnist.Split { return s.Data().Test }
 
-// TestImages returns the first n test images (flat) and their labels.
+// TestImages returns the first n test images (flat) and their labels. They
+// are the test set's own values, not copies, but capped: appending to
+// either allocates anew instead of overwriting the images after them.
 func (s *Session) TestImages(n int) ([]float32, []int) {
 	test := s.Test()
 	n = min(n, test.Len())
-	return test.Images[:n*mnist.Pixels], test.Labels[:n]
+	return test.Images[: n*mnist.Pixels : n*mnist.Pixels], test.Labels[:n:n]
 }
 
 // NewModel returns a freshly initialised model of the session's network,
@@ -146,8 +151,10 @@ func (s *Session) Trained() *training.Trained {
 			subset.Train = data.Train.Subset(firstN(s.TrainImages))
 			data = &subset
 		}
+		opts := s.Training
+		opts.Seed = s.Seed
 		var err error
-		s.trained, err = training.LoadOrTrain(backend, s.CheckpointDir, data, s.config(), s.Training, retrain)
+		s.trained, err = training.LoadOrTrain(backend, s.CheckpointDir, data, s.config(), opts, retrain)
 		Check(err)
 		if retrain {
 			s.store(retrainedKey, []byte{1})

@@ -3,10 +3,13 @@ package experiment_test
 import (
 	"errors"
 	"image"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/experiment"
+	"github.com/advmlgo/advml/pkg/training"
 )
 
 // failures records what Fail would have ended a cell with.
@@ -51,4 +54,61 @@ func TestShowAndCheckEndTheCellOnError(t *testing.T) {
 	if len(*got) != 1 || !strings.Contains((*got)[0].Error(), "no figure") {
 		t.Errorf("failures %v, want the one error", *got)
 	}
+}
+
+func TestTestImagesAreCapped(t *testing.T) {
+	s := experiment.NewSession(t.TempDir(), false)
+	images, labels := s.TestImages(2)
+	next, nextLabel := s.Test().Images[2*784], s.Test().Labels[2]
+	images = append(images, next+0.5)
+	labels = append(labels, nextLabel+1)
+	if s.Test().Images[2*784] != next || s.Test().Labels[2] != nextLabel {
+		t.Fatal("appending to TestImages' slices overwrote the test image after them")
+	}
+	if len(images) != 2*784+1 || len(labels) != 3 {
+		t.Fatalf("appends lost: %d values, %d labels", len(images), len(labels))
+	}
+}
+
+// TestSessionSeedSeedsTraining: the session's Seed alone decides the
+// weights and the shuffling of the model it trains, whatever Training.Seed
+// holds.
+func TestSessionSeedSeedsTraining(t *testing.T) {
+	session := func(dir string) *experiment.Session {
+		s := experiment.NewSession(dir, false)
+		s.Seed, s.Training.Seed = 7, 1
+		s.TrainImages, s.Training.MaxEpochs, s.Training.ProgressBar = 1000, 1, false
+		return s
+	}
+	s := session(t.TempDir())
+	opts := s.Training
+	opts.Seed = 7
+	data := *s.Data()
+	data.Train = data.Train.Subset(firstN(1000))
+	want, err := training.LoadOrTrain(s.Backend(), t.TempDir(), &data, cnn.Default, opts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	images, _ := s.TestImages(20)
+	got, err := s.Model().Predict(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expected, err := want.Model.Predict(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if !slices.Equal(got[i], expected[i]) {
+			t.Fatalf("image %d: the session's model predicts %v, a training seeded by the session's Seed %v", i, got[i], expected[i])
+		}
+	}
+}
+
+func firstN(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }

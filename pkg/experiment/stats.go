@@ -1,9 +1,8 @@
 package experiment
 
 import (
-	"slices"
-
 	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/stats"
 )
 
 // Stats sum up an attack over many pairs. Medians are over all pairs: a
@@ -29,26 +28,11 @@ func Summarize(res *attack.Result) Stats {
 	return Stats{
 		N:                n,
 		SuccessRate:      res.SuccessRate(0),
-		MedianSteps:      Median(steps),
-		MedianLinf:       round4(Median(linf)),
-		MedianL2:         round4(Median(l2)),
-		MedianConfidence: round4(Median(conf)),
+		MedianSteps:      stats.Median(steps),
+		MedianLinf:       round4(stats.Median(linf)),
+		MedianL2:         round4(stats.Median(l2)),
+		MedianConfidence: round4(stats.Median(conf)),
 	}
-}
-
-// Median returns the median of values (the mean of the two middle ones for
-// an even count; 0 for none). values is not modified.
-func Median(values []float64) float64 {
-	if len(values) == 0 {
-		return 0
-	}
-	s := slices.Clone(values)
-	slices.Sort(s)
-	mid := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[mid]
-	}
-	return (s[mid-1] + s[mid]) / 2
 }
 
 func round4(x float64) float64 { return float64(int64(x*1e4+0.5)) / 1e4 }

@@ -45,7 +45,11 @@ func ExampleGrid() {
 		}
 		panels = append(panels, d)
 	}
-	fmt.Println(plots.Grid(8, panels...).Bounds())
+	grid, err := plots.Grid(8, panels...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(grid.Bounds())
 	// Output:
 	// (0,0)-(2410,1202)
 }

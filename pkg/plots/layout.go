@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -42,13 +43,19 @@ func Row(panels ...image.Image) image.Image {
 // white background with a small gap between cells (e.g. a 4×8 grid of sample
 // digits with cols = 8). All cells have the size of the largest panel, and
 // each panel is aligned to the top-left corner of its cell. A nil panel leaves
-// its cell empty. A cols below 1, or above the number of panels, puts all the
-// panels in a single row. With no panels it returns an empty (0×0) image.
-func Grid(cols int, panels ...image.Image) image.Image {
-	if len(panels) == 0 {
-		return image.NewRGBA(image.Rectangle{})
+// its cell empty. A cols of 0 (the zero value), or above the number of
+// panels, puts all the panels in a single row; a negative one is an error.
+// With no panels it returns an empty (0×0) image. It returns an error like
+// every figure function, so that its result goes straight to a notebook's
+// show.
+func Grid(cols int, panels ...image.Image) (image.Image, error) {
+	if cols < 0 {
+		return nil, fmt.Errorf("plots: Grid with %d columns: use 0 for one row, or a positive count", cols)
 	}
-	if cols < 1 || cols > len(panels) {
+	if len(panels) == 0 {
+		return image.NewRGBA(image.Rectangle{}), nil
+	}
+	if cols == 0 || cols > len(panels) {
 		cols = len(panels)
 	}
 	rows := (len(panels) + cols - 1) / cols
@@ -65,7 +72,7 @@ func Grid(cols int, panels ...image.Image) image.Image {
 			paste(dst, p, image.Pt((i%cols)*(cw+gap), (i/cols)*(ch+gap)))
 		}
 	}
-	return dst
+	return dst, nil
 }
 
 // whiteImage returns a w×h image filled with white.

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"strings"
 	"testing"
 )
 
@@ -44,7 +45,7 @@ func TestGrid(t *testing.T) {
 	// A panel whose bounds do not start at (0, 0) is pasted from its origin.
 	sub := solid(40, 40, blue).SubImage(image.Rect(20, 20, 30, 25))
 	panels := []image.Image{solid(10, 10, red), solid(20, 5, blue), nil, sub, solid(5, 15, red)}
-	img := Grid(2, panels...)
+	img := grid(t, 2, panels...)
 	cw, ch := 20, 15 // largest width and height
 	checkSize(t, img, 2*cw+gap, 3*ch+2*gap)
 	for _, tc := range []struct {
@@ -62,13 +63,25 @@ func TestGrid(t *testing.T) {
 			t.Errorf("(%d,%d) = %v, want %v", tc.x, tc.y, got, tc.want)
 		}
 	}
-	// cols out of range: a single row.
-	for _, cols := range []int{0, -1, 10} {
-		checkSize(t, Grid(cols, solid(3, 4, red), solid(3, 4, red)), 3+gap+3, 4)
+	// cols 0 or beyond the panels: a single row; negative: an error.
+	for _, cols := range []int{0, 10} {
+		checkSize(t, grid(t, cols, solid(3, 4, red), solid(3, 4, red)), 3+gap+3, 4)
 	}
-	if b := Grid(3).Bounds(); !b.Empty() {
+	if _, err := Grid(-1, solid(3, 4, red)); err == nil || !strings.Contains(err.Error(), "-1 columns") {
+		t.Errorf("Grid(-1, ...) error %v, want one naming -1 columns", err)
+	}
+	if b := grid(t, 3).Bounds(); !b.Empty() {
 		t.Errorf("empty Grid bounds = %v", b)
 	}
+}
+
+func grid(t *testing.T, cols int, panels ...image.Image) image.Image {
+	t.Helper()
+	img, err := Grid(cols, panels...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 func TestGridOfDigits(t *testing.T) {
@@ -81,5 +94,5 @@ func TestGridOfDigits(t *testing.T) {
 		}
 		panels = append(panels, d)
 	}
-	checkSize(t, Grid(8, panels...), 8*296+7*gap, 4*296+3*gap)
+	checkSize(t, grid(t, 8, panels...), 8*296+7*gap, 4*296+3*gap)
 }

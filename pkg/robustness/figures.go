@@ -73,5 +73,5 @@ func Gallery(results []*attack.Result, n int) (image.Image, error) {
 			panels = append(panels, p)
 		}
 	}
-	return plots.Grid(n, panels...), nil
+	return plots.Grid(n, panels...)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/plots"
+	"github.com/advmlgo/advml/pkg/stats"
 )
 
 // QueryPoint is a black-box attack's outcome at one query budget.
@@ -45,7 +46,7 @@ func QueryCurve(m classifier.Predictor, images []float32, crit attack.Criterion,
 		}
 		p := QueryPoint{Queries: q, SuccessRate: res.SuccessRate(0), MedianDistance: math.NaN()}
 		if len(found) > 0 {
-			p.MedianDistance = Quantile(found, 0.5)
+			p.MedianDistance = stats.Median(found)
 		}
 		points = append(points, p)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/stats"
 )
 
 // Report is a robustness evaluation: clean accuracy, and for each budget the
@@ -259,29 +260,8 @@ func MinimalPerturbations(m classifier.Predictor, images []float32, labels []int
 			}
 		}
 		p := Perturbations{Attack: a.String(), Distance: d, N: res.N(), SuccessRate: res.SuccessRate(0), Distances: distances}
-		p.Q1, p.Median, p.Q3 = Quantile(distances, 0.25), Quantile(distances, 0.5), Quantile(distances, 0.75)
+		p.Q1, p.Median, p.Q3 = stats.Quantile(distances, 0.25), stats.Median(distances), stats.Quantile(distances, 0.75)
 		out, results = append(out, p), append(results, res)
 	}
 	return out, results, nil
-}
-
-// Quantile returns the q-quantile of values (0 ≤ q ≤ 1) by linear
-// interpolation between order statistics; +Inf values sort last. values is
-// not modified; the quantile of nothing is NaN.
-func Quantile(values []float64, q float64) float64 {
-	if len(values) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(values)
-	slices.Sort(s)
-	pos := q * float64(len(s)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(s)-1)
-	if s[lo] == s[hi] || math.IsInf(s[hi], 1) && pos == float64(lo) {
-		return s[lo]
-	}
-	if math.IsInf(s[hi], 1) {
-		return math.Inf(1)
-	}
-	return s[lo] + (pos-float64(lo))*(s[hi]-s[lo])
 }

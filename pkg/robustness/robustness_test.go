@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -98,6 +99,17 @@ func (o outputsProbabilities) Logits(scope *model.Scope, images *Node) *Node {
 	return Softmax(o.Differentiable.Logits(scope, images), -1)
 }
 
+// mostlyProbabilities returns probabilities as its "logits", but for its
+// first image, whose row it doubles: one row that does not sum to 1 must
+// not hide the others.
+type mostlyProbabilities struct{ classifier.Differentiable }
+
+func (o mostlyProbabilities) Logits(scope *model.Scope, images *Node) *Node {
+	p := Softmax(o.Differentiable.Logits(scope, images), -1)
+	first := ConvertDType(Equal(Iota(p.Graph(), shapes.Make(p.DType(), p.Shape().Dimensions[0], 1), 0), ScalarZero(p.Graph(), p.DType())), p.DType())
+	return Mul(p, AddScalar(first, 1))
+}
+
 // hidesGradients stops gradients at its input: gradient masking at its
 // crudest.
 type hidesGradients struct{ classifier.Differentiable }
@@ -120,8 +132,7 @@ func (n noisy) Predict(images []float32) ([][]float32, error) {
 	return probs, err
 }
 
-// liar claims to fool every image but returns them unchanged, and moves
-// them beyond the budget by 0.5 on one pixel.
+// liar claims to fool every image but returns them unchanged.
 type liar struct{ attack.Attack }
 
 func (l liar) Run(m classifier.Predictor, images []float32, crit attack.Criterion, epsilons ...float64) (*attack.Result, error) {
@@ -133,7 +144,34 @@ func (l liar) Run(m classifier.Predictor, images []float32, crit attack.Criterio
 		for i := range res.Claimed[e] {
 			res.Claimed[e][i] = true
 		}
-		res.Clipped[e][0] = min(1, res.Originals[0]+0.5)
+	}
+	return res, nil
+}
+
+// overstep is a fixed-budget attack with a real bug: its signed step is
+// twice its budget (FGSM run at 2ε), and it clips only the images it
+// returns as clipped, as an attack written without the attack package's
+// bookkeeping might.
+type overstep struct{}
+
+func (overstep) Norm() attack.Distance { return attack.Linf }
+func (overstep) String() string        { return "FGSM stepping 2ε" }
+
+func (overstep) Run(m classifier.Predictor, images []float32, crit attack.Criterion, epsilons ...float64) (*attack.Result, error) {
+	doubled := make([]float64, len(epsilons))
+	for e, eps := range epsilons {
+		doubled[e] = 2 * eps
+	}
+	res, err := attack.NewFGSM().Run(m, images, crit, doubled...)
+	if err != nil {
+		return nil, err
+	}
+	g := res.Geometry
+	res.Epsilons = epsilons
+	for e, eps := range epsilons {
+		for i := range res.N() {
+			copy(g.Image(res.Clipped[e], i), attack.Linf.Clip(g.Image(res.Originals, i), g.Image(res.Raw[e], i), eps))
+		}
 	}
 	return res, nil
 }
@@ -156,10 +194,11 @@ func TestSanityChecksCatchProblems(t *testing.T) {
 		check string
 	}{
 		{outputsProbabilities{m}, attack.NewFGSM(), "losses on logits"},
+		{mostlyProbabilities{m}, attack.NewFGSM(), "losses on logits"},
 		{hidesGradients{m}, attack.NewFGSM(), "non-zero gradients"},
 		{noisy{m, rand.New(rand.NewPCG(1, 2))}, lightPGD(), "deterministic predictions"},
 		{m, liar{attack.NewFGSM()}, "attack verdicts agree with re-prediction"},
-		{m, liar{attack.NewFGSM()}, "perturbations within budget"},
+		{m, overstep{}, "perturbations within budget"},
 	} {
 		r, err := robustness.Evaluate(tc.m, images, labels, []attack.Attack{tc.a}, 0.05)
 		if err != nil {
@@ -186,25 +225,6 @@ func TestMinimalPerturbations(t *testing.T) {
 		if res.Success[0][i] != !math.IsInf(s.Distances[i], 1) || res.Success[0][i] && d != s.Distances[i] {
 			t.Errorf("image %d: distance %g, success %v, summary holds %g", i, d, res.Success[0][i], s.Distances[i])
 		}
-	}
-}
-
-func TestQuantile(t *testing.T) {
-	inf := math.Inf(1)
-	for _, tc := range []struct {
-		values []float64
-		q      float64
-		want   float64
-	}{
-		{[]float64{3, 1, 2}, 0.5, 2}, {[]float64{4, 1, 3, 2}, 0.5, 2.5}, {[]float64{1, 2, 3, 4, 5}, 0.25, 2},
-		{[]float64{1, inf, inf}, 0.5, inf}, {[]float64{1, 2, inf}, 0.25, 1.5}, {[]float64{7}, 0.75, 7},
-	} {
-		if got := robustness.Quantile(tc.values, tc.q); got != tc.want {
-			t.Errorf("Quantile(%v, %g) = %g, want %g", tc.values, tc.q, got, tc.want)
-		}
-	}
-	if !math.IsNaN(robustness.Quantile(nil, 0.5)) {
-		t.Error("the median of nothing is not NaN")
 	}
 }
 
