@@ -27,14 +27,15 @@ func SpeedDeepFool() *attack.DeepFool { return attack.NewDeepFool(attack.L2) }
 // Adam steps of 0.01 from c = 0.01, as make crosscheck runs it (Foolbox's
 // default of 10,000 steps would take it hours in eager mode).
 func SpeedCW() *attack.CarliniWagner {
-	return &attack.CarliniWagner{BinarySearchSteps: 6, Steps: 1000, StepSize: 0.01, InitialConst: 0.01, AbortEarly: true}
+	return &attack.CarliniWagner{BinarySearchSteps: 6, Steps: 1000, InitialConst: 0.01}
 }
 
 // SpeedSettings is what foolbox_reference.py --speed reads from the export.
 func SpeedSettings() map[string]any {
-	pgd, deepFool, cw := SpeedPGD(), SpeedDeepFool(), SpeedCW()
+	// The settings as they run: zero fields mean the attacks' defaults.
+	pgd, deepFool, cw := SpeedPGD().WithDefaults(), SpeedDeepFool().WithDefaults(), SpeedCW().WithDefaults()
 	return map[string]any{
-		"pgd": map[string]any{"n": PGDImages, "epsilon": PGDEpsilon, "steps": pgd.Steps, "rel_stepsize": pgd.RelStepSize, "random_start": pgd.RandomStart},
+		"pgd": map[string]any{"n": PGDImages, "epsilon": PGDEpsilon, "steps": pgd.Steps, "rel_stepsize": pgd.RelStepSize, "random_start": !pgd.NoRandomStart},
 		"deepfool": map[string]any{"n": DeepFoolImages, "steps": deepFool.Steps, "candidates": deepFool.Candidates,
 			"overshoot": deepFool.Overshoot},
 		"cw": map[string]any{"n": CWImages, "binary_search_steps": cw.BinarySearchSteps, "steps": cw.Steps, "stepsize": cw.StepSize,

@@ -300,7 +300,7 @@ func (c *comparison) fgsm() error {
 func (c *comparison) pgd() error {
 	s := c.settings.PGD
 	images, labels := c.images(s.N)
-	pgd := &attack.PGD{Distance: attack.Linf, Steps: s.Steps, StepSize: s.AbsStepSize, Restarts: 1}
+	pgd := &attack.PGD{Distance: attack.Linf, Steps: s.Steps, StepSize: s.AbsStepSize, NoRandomStart: true} // As Foolbox runs it here.
 	c.summary.PGDRobustAccuracy, c.summary.PGDRobustFoolbox = map[string]float64{}, map[string]float64{}
 	for _, eps := range s.Epsilons {
 		res, err := pgd.Run(c.m, images, attack.Misclassification{Labels: labels}, eps)
@@ -341,7 +341,7 @@ func (c *comparison) carliniWagner() error {
 	s := c.settings.CW
 	images, labels := c.images(s.N)
 	a := &attack.CarliniWagner{BinarySearchSteps: s.BinarySearchSteps, Steps: s.Steps, StepSize: s.StepSize,
-		Confidence: s.Confidence, InitialConst: s.InitialConst, AbortEarly: true}
+		Confidence: s.Confidence, InitialConst: s.InitialConst}
 	res, err := a.Run(c.m, images, attack.Misclassification{Labels: labels})
 	if err != nil {
 		return err
@@ -378,8 +378,8 @@ func (c *comparison) hopSkipJump() error {
 	}
 	queries := stats.Median(stats.Ints(c.ref.HSJ.Queries))
 	a := &attack.HopSkipJump{Distance: attack.L2, MaxQueries: int(math.Round(queries)), InitialGradientQueries: s.InitialGradientEvals,
-		MaxGradientQueries: s.MaxGradientEvals, Gamma: s.Gamma, InitTries: 1, Starts: starts}
-	res, err := a.Run(c.m, images, attack.Misclassification{Labels: labels})
+		MaxGradientQueries: s.MaxGradientEvals, Gamma: s.Gamma, InitTries: 1}
+	res, err := a.RunFrom(c.m, images, starts, attack.Misclassification{Labels: labels})
 	if err != nil {
 		return err
 	}

@@ -139,12 +139,12 @@ func run(checkpoint string, n, pairs, queries int, seed int64) error {
 		return err
 	}
 	hsjT := attack.NewHopSkipJump(attack.L2)
-	hsjT.MaxQueries, hsjT.Starts, hsjT.Seed = queries, starts, seed
+	hsjT.MaxQueries, hsjT.Seed = queries, seed
 	squareT, dctT := attack.NewSquare(attack.Linf), attack.NewSimBA(attack.DCTBasis)
 	squareT.MaxQueries, dctT.MaxQueries, squareT.Seed, dctT.Seed = queries, 2*queries, seed, seed
 	targeted := []entry{
 		{squareT, 0.3, "scores"}, {pgd, 0.3, "gradients"},
-		{dctT, 0, "scores"}, {hsjT, 0, "decisions"}, {boundary.MapAttack(), 0, "gradients"},
+		{dctT, 0, "scores"}, {hsjT.From(starts), 0, "decisions"}, {boundary.MapAttack(), 0, "gradients"},
 		{attack.NewTargetedAscent(), 0, "gradients"},
 	}
 	if summary.Targeted, err = runAll(m, pairImages, crit, targeted); err != nil {

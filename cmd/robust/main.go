@@ -184,6 +184,9 @@ func run(f flags) error {
 func trainAndEvaluate(b compute.Backend, f flags, dir string, data *mnist.Data, cfg cnn.Config, opts training.Options, retrain bool) (Model, error) {
 	start := time.Now()
 	trained, err := training.LoadOrTrain(b, dir, data, cfg, opts, retrain)
+	if err != nil && !retrain {
+		return Model{}, fmt.Errorf("%w; run make robust without -load to remake it", err)
+	}
 	if err != nil {
 		return Model{}, err
 	}

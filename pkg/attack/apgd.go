@@ -54,19 +54,26 @@ func (l Loss) String() string {
 // turn, on the images not yet fooled; success is any misclassification.
 // Each image stops at its first adversarial iterate.
 type APGD struct {
-	Distance   Distance // Linf or L2.
-	Loss       Loss
-	Steps      int
-	Restarts   int     // Runs per image (per target), each from a new random start; at least 1.
-	NumTargets int     // TargetedDLR with Misclassification only: the targets tried.
-	Rho        float64 // The share of rising steps below which the step size halves, in (0, 1].
+	Distance   Distance // Linf (the default) or L2.
+	Loss       Loss     // CrossEntropy (the default), DLR or TargetedDLR.
+	Steps      int      // 0: 100.
+	Restarts   int      // Runs per image (per target), each from a new random start; 0 means 1.
+	NumTargets int      // TargetedDLR with Misclassification only: the targets tried (0: 9).
+	Rho        float64  // The share of rising steps below which the step size halves, in (0, 1] (0: 0.75).
 	Seed       int64
 }
 
 // NewAPGD returns APGD in d (L∞ or L2) on loss with AutoAttack's standard
-// settings: 100 steps, one run, 9 targets for TargetedDLR, ρ = 0.75.
-func NewAPGD(d Distance, loss Loss) *APGD {
-	return &APGD{Distance: d, Loss: loss, Steps: 100, Restarts: 1, NumTargets: 9, Rho: 0.75}
+// settings: 100 steps, one run, 9 targets for TargetedDLR, ρ = 0.75 (the
+// zero value of every other field).
+func NewAPGD(d Distance, loss Loss) *APGD { return &APGD{Distance: d, Loss: loss} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a APGD) WithDefaults() APGD {
+	a.Distance, a.Steps, a.Restarts = a.Distance.or(Linf), orInt(a.Steps, 100), orInt(a.Restarts, 1)
+	a.NumTargets, a.Rho = orInt(a.NumTargets, 9), orFloat(a.Rho, 0.75)
+	return a
 }
 
 // Run attacks images within each budget of epsilons (at least one).
@@ -75,10 +82,12 @@ func (a *APGD) Run(m classifier.Predictor, images []float32, crit Criterion, eps
 }
 
 // Norm is the distance of the budget.
-func (a *APGD) Norm() Distance { return a.Distance }
+func (a *APGD) Norm() Distance { return a.Distance.or(Linf) }
 
 // String names the attack and its settings, e.g. "APGD-CE L∞ (100 steps)".
 func (a *APGD) String() string {
+	d := a.WithDefaults()
+	a = &d
 	s := fmt.Sprintf("APGD-%v %v (%d steps", a.Loss, a.Distance, a.Steps)
 	if a.Loss == TargetedDLR {
 		s += fmt.Sprintf(", %d targets", a.NumTargets)
@@ -102,11 +111,11 @@ func (a *APGD) validate(c *call) error {
 	case a.Loss < CrossEntropy || a.Loss > TargetedDLR:
 		return fmt.Errorf("attack: APGD: unknown loss %v: use attack.CrossEntropy, DLR or TargetedDLR", a.Loss)
 	case a.Steps < 1:
-		return fmt.Errorf("attack: APGD: Steps is %d: take at least 1 step", a.Steps)
+		return fmt.Errorf("attack: APGD: Steps is %d: take at least 1 step (0 for the default 100)", a.Steps)
 	case a.Restarts < 1:
-		return fmt.Errorf("attack: APGD: Restarts is %d: run at least 1", a.Restarts)
+		return fmt.Errorf("attack: APGD: Restarts is %d: run at least 1 (0 for the default 1)", a.Restarts)
 	case !(a.Rho > 0 && a.Rho <= 1):
-		return fmt.Errorf("attack: APGD: Rho is %g: use a share in (0, 1]", a.Rho)
+		return fmt.Errorf("attack: APGD: Rho is %g: use a share in (0, 1] (0 for the default 0.75)", a.Rho)
 	case a.Loss == DLR && c.crit.Targeted():
 		return fmt.Errorf("attack: APGD: the DLR loss is untargeted: use attack.TargetedDLR with a TargetedMisclassification")
 	case a.Loss == TargetedDLR && c.crit.Targeted() && c.crit.TrueLabels() == nil:
@@ -120,6 +129,8 @@ func (a *APGD) validate(c *call) error {
 }
 
 func (a *APGD) budgeted(c *call, budgets []float64) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	if err := a.validate(c); err != nil {
 		return outcome{}, err
 	}

@@ -23,9 +23,9 @@ import (
 // each L∞ budget given. Result.Trajectories follows the source and target
 // probabilities along each image's steps.
 type TargetedAscent struct {
-	StepSize float64 // ε of the step rule; positive.
-	MaxSteps int     // Step limit per image; at least 1.
-	Scaling  Scaling // How the gradient is rescaled.
+	StepSize float64 // ε of the step rule; positive (0: DefaultStepSize).
+	MaxSteps int     // Step limit per image; at least 1 (0: DefaultMaxSteps).
+	Scaling  Scaling // How the gradient is rescaled (the zero value: ScaleMaxAbs).
 }
 
 // Defaults of NewTargetedAscent: the article's step size, and a step limit
@@ -37,8 +37,14 @@ const (
 
 // NewTargetedAscent returns the article's attack: steps of 0.01 scaled by
 // the gradient's largest value, at most 1,000 of them.
-func NewTargetedAscent() *TargetedAscent {
-	return &TargetedAscent{StepSize: DefaultStepSize, MaxSteps: DefaultMaxSteps, Scaling: ScaleMaxAbs}
+// It is the zero TargetedAscent.
+func NewTargetedAscent() *TargetedAscent { return &TargetedAscent{} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a TargetedAscent) WithDefaults() TargetedAscent {
+	a.StepSize, a.MaxSteps = orFloat(a.StepSize, DefaultStepSize), orInt(a.MaxSteps, DefaultMaxSteps)
+	return a
 }
 
 // Run attacks each image towards crit's target (a TargetedMisclassification),
@@ -53,6 +59,8 @@ func (a *TargetedAscent) Norm() Distance { return Linf }
 
 // String names the attack and its settings.
 func (a *TargetedAscent) String() string {
+	d := a.WithDefaults()
+	a = &d
 	return fmt.Sprintf("targeted ascent (steps of %g scaled by %v, at most %d)", a.StepSize, a.Scaling, a.MaxSteps)
 }
 
@@ -88,11 +96,13 @@ type ascentKey struct {
 }
 
 func (a *TargetedAscent) search(c *call) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	switch {
 	case !(a.StepSize > 0) || math.IsInf(a.StepSize, 1):
-		return outcome{}, fmt.Errorf("attack: targeted ascent: StepSize is %g: use a positive step such as %g", a.StepSize, DefaultStepSize)
+		return outcome{}, fmt.Errorf("attack: targeted ascent: StepSize is %g: use a positive step, or 0 for the default %g", a.StepSize, DefaultStepSize)
 	case a.MaxSteps < 1:
-		return outcome{}, fmt.Errorf("attack: targeted ascent: MaxSteps is %d: allow at least 1 step", a.MaxSteps)
+		return outcome{}, fmt.Errorf("attack: targeted ascent: MaxSteps is %d: allow at least 1 step (0 for the default %d)", a.MaxSteps, DefaultMaxSteps)
 	case !c.crit.Targeted():
 		return outcome{}, fmt.Errorf("attack: targeted ascent is targeted: use attack.TargetedMisclassification")
 	}

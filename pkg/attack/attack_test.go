@@ -176,7 +176,7 @@ func TestMinimalEpsilonIsMinimal(t *testing.T) {
 	images, labels, _ := sample(t, 8)
 	crit := attack.Misclassification{Labels: labels}
 	search := attack.NewMinimalEpsilon(attack.NewFGSM())
-	search.Steps = 12
+	search.Bisections = 12
 	res, err := search.Run(m, images, crit)
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +268,7 @@ func TestChangedSettingsTakeEffect(t *testing.T) {
 		t.Error("setting Scaling after a first Run did not change the attack")
 	}
 	pgd := attack.NewPGD(attack.Linf)
-	pgd.RandomStart, pgd.Steps = false, 5
+	pgd.NoRandomStart, pgd.Steps = true, 5
 	if _, err := pgd.Run(m, images, attack.Misclassification{Labels: targets}, 0.1); err != nil {
 		t.Fatal(err)
 	}
@@ -391,8 +391,8 @@ func TestBadInputs(t *testing.T) {
 	withNaN := append([]float32(nil), images...)
 	withNaN[7] = float32(math.NaN())
 	pgd := attack.NewPGD(attack.Linf)
-	zeroSteps := attack.NewPGD(attack.Linf)
-	zeroSteps.Steps = 0
+	negativeSteps := attack.NewPGD(attack.Linf)
+	negativeSteps.Steps = -1
 	unknownNorm := attack.NewPGD(attack.Distance(7))
 	for _, tc := range []struct {
 		name     string
@@ -407,10 +407,13 @@ func TestBadInputs(t *testing.T) {
 		{"NaN ε", pgd, m, images, untargeted, []float64{math.NaN()}, "ε NaN is not a budget"},
 		{"infinite ε", pgd, m, images, untargeted, []float64{math.Inf(1)}, "ε +Inf is not a budget"},
 		{"no ε", pgd, m, images, untargeted, nil, "give at least one ε"},
-		{"zero steps", zeroSteps, m, images, untargeted, []float64{0.1}, "Steps is 0"},
-		{"zero APGD steps", &attack.APGD{Distance: attack.Linf, Restarts: 1, Rho: 0.75}, m, images, untargeted, []float64{0.1}, "Steps is 0"},
-		{"zero DeepFool steps", &attack.DeepFool{Distance: attack.L2, Candidates: 10}, m, images, untargeted, nil, "Steps is 0"},
-		{"zero ascent steps", &attack.TargetedAscent{StepSize: 0.01}, m, images, attack.TargetedMisclassification{Targets: targets}, nil, "MaxSteps is 0"},
+		{"negative steps", negativeSteps, m, images, untargeted, []float64{0.1}, "Steps is -1"},
+		{"negative APGD steps", &attack.APGD{Steps: -2}, m, images, untargeted, []float64{0.1}, "Steps is -2"},
+		{"negative DeepFool steps", &attack.DeepFool{Steps: -3}, m, images, untargeted, nil, "Steps is -3"},
+		{"negative ascent steps", &attack.TargetedAscent{MaxSteps: -1}, m, images, attack.TargetedMisclassification{Targets: targets}, nil, "MaxSteps is -1"},
+		{"negative restarts", &attack.PGD{Restarts: -1}, m, images, untargeted, []float64{0.1}, "Restarts is -1"},
+		{"negative queries", &attack.SquareAttack{MaxQueries: -5}, m, images, untargeted, []float64{0.1}, "MaxQueries is -5"},
+		{"negative bisections", &attack.MinimalEpsilon{Attack: pgd, Bisections: -1}, m, images, untargeted, nil, "Bisections is -1"},
 		{"unknown norm", unknownNorm, m, images, untargeted, []float64{0.1}, "norm Distance(7) is not supported"},
 		{"unknown APGD norm", attack.NewAPGD(attack.L0, attack.CrossEntropy), m, images, untargeted, []float64{0.1}, "norm L0 is not supported"},
 		{"pixel above 1", pgd, m, outOfRange, untargeted, []float64{0.1}, "image 0, row 3, column 16 is 1.5"},
@@ -425,7 +428,7 @@ func TestBadInputs(t *testing.T) {
 		{"DeepFool targeted", attack.NewDeepFool(attack.L2), m, images, attack.TargetedMisclassification{Targets: targets}, nil, "DeepFool is untargeted"},
 		{"DLR targeted", attack.NewAPGD(attack.Linf, attack.DLR), m, images, attack.TargetedMisclassification{Targets: targets}, []float64{0.1}, "DLR loss is untargeted"},
 		{"no criterion", pgd, m, images, nil, []float64{0.1}, "criterion is nil"},
-		{"no attack to search", &attack.MinimalEpsilon{Steps: 3}, m, images, untargeted, nil, "has no Attack"},
+		{"no attack to search", &attack.MinimalEpsilon{Bisections: 3}, m, images, untargeted, nil, "has no Attack"},
 	} {
 		_, err := tc.a.Run(tc.m, tc.images, tc.crit, tc.epsilons...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
@@ -468,5 +471,58 @@ func TestDistances(t *testing.T) {
 func TestGeometryIsMNISTs(t *testing.T) {
 	if g := testutil.Trained(t).Geometry(); g != mnist.Geometry || g.Pixels() != mnist.Pixels {
 		t.Errorf("the CNN's geometry %v is not MNIST's %v", g, mnist.Geometry)
+	}
+}
+
+// TestZeroValuesRunWithDefaults runs every attack built as a bare literal,
+// with only the fields that no default can stand for (MinimalEpsilon's
+// attack): it runs, its result is sound, and it names the same settings as
+// its constructor, whose doc states the defaults.
+func TestZeroValuesRunWithDefaults(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels, targets := sample(t, 2)
+	untargeted := attack.Misclassification{Labels: labels}
+	targeted := attack.TargetedMisclassification{Targets: targets, Labels: labels}
+	for _, c := range []struct {
+		bare, constructed attack.Attack
+		crit              attack.Criterion
+		eps               []float64
+	}{
+		{&attack.FGM{}, attack.NewFGSM(), untargeted, []float64{0.1}},
+		{&attack.BIM{}, attack.NewBIM(), untargeted, []float64{0.1}},
+		{&attack.PGD{}, attack.NewPGD(attack.Linf), untargeted, []float64{0.1}},
+		{&attack.MIFGSM{}, attack.NewMIFGSM(), untargeted, []float64{0.1}},
+		{&attack.APGD{}, attack.NewAPGD(attack.Linf, attack.CrossEntropy), untargeted, []float64{0.1}},
+		{&attack.SquareAttack{}, attack.NewSquare(attack.Linf), untargeted, []float64{0.3}},
+		{&attack.DeepFool{}, attack.NewDeepFool(attack.L2), untargeted, nil},
+		{&attack.CarliniWagner{}, attack.NewCarliniWagner(), untargeted, nil},
+		{&attack.JSMA{}, attack.NewJSMA(), untargeted, nil},
+		{&attack.MinimalEpsilon{Attack: &attack.FGM{}}, attack.NewMinimalEpsilon(attack.NewFGSM()), untargeted, nil},
+		{&attack.TargetedAscent{}, attack.NewTargetedAscent(), targeted, nil},
+		{&attack.SimBA{}, attack.NewSimBA(attack.PixelBasis), untargeted, nil},
+		{&attack.HopSkipJump{}, attack.NewHopSkipJump(attack.L2), untargeted, nil},
+	} {
+		if c.bare.String() != c.constructed.String() || c.bare.Norm() != c.constructed.Norm() {
+			t.Errorf("%T{}: %q in %v, its constructor %q in %v", c.bare, c.bare, c.bare.Norm(), c.constructed, c.constructed.Norm())
+		}
+		res, err := c.bare.Run(m, images, c.crit, c.eps...)
+		if err != nil {
+			t.Errorf("%T{}: %v", c.bare, err)
+			continue
+		}
+		checkResult(t, m, res, c.crit, c.eps != nil)
+	}
+	// The defaults are the documented ones.
+	pgd, pgdL2 := attack.PGD{}.WithDefaults(), attack.PGD{Distance: attack.L2}.WithDefaults()
+	if pgd.Distance != attack.Linf || pgd.Steps != 40 || pgd.RelStepSize != 0.01/0.3 || pgd.Restarts != 1 || pgd.NoRandomStart ||
+		pgdL2.Steps != 50 || pgdL2.RelStepSize != 0.025 {
+		t.Errorf("PGD's defaults: %+v and in L2 %+v", pgd, pgdL2)
+	}
+	if cw := (attack.CarliniWagner{}).WithDefaults(); cw.BinarySearchSteps != 9 || cw.Steps != 10000 || cw.StepSize != 0.01 || cw.InitialConst != 0.001 || cw.NoAbortEarly {
+		t.Errorf("Carlini-Wagner's defaults: %+v", cw)
+	}
+	if h := (attack.HopSkipJump{}).WithDefaults(); h.Distance != attack.L2 || h.MaxQueries != 5000 || h.InitialGradientQueries != 100 ||
+		h.MaxGradientQueries != 10000 || h.Gamma != 1 || h.InitTries != 100 || h.Steps != 0 {
+		t.Errorf("HopSkipJump's defaults: %+v", h)
 	}
 }

@@ -11,18 +11,26 @@ import (
 // itself. It is PGD without the random start, with Foolbox's defaults: 10
 // steps of 0.2·ε.
 type BIM struct {
-	Distance    Distance
-	Steps       int
-	RelStepSize float64 // Step size as a fraction of ε, used when StepSize is 0.
-	StepSize    float64 // Absolute step size; 0 to use RelStepSize.
+	Distance    Distance // Linf (the default), L2 or L1.
+	Steps       int      // 0: 10.
+	RelStepSize float64  // Step size as a fraction of ε (0: 0.2), used when StepSize is 0.
+	StepSize    float64  // Absolute step size; 0 to use RelStepSize.
 	// LastIterate runs every image through every step and returns the last
 	// iterate, as Foolbox does; by default each image stops at its first
 	// adversarial iterate.
 	LastIterate bool
 }
 
-// NewBIM returns the L∞ basic iterative method with Foolbox's defaults.
-func NewBIM() *BIM { return &BIM{Distance: Linf, Steps: 10, RelStepSize: 0.2} }
+// NewBIM returns the L∞ basic iterative method with Foolbox's defaults: the
+// zero BIM.
+func NewBIM() *BIM { return &BIM{} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a BIM) WithDefaults() BIM {
+	a.Distance, a.Steps, a.RelStepSize = a.Distance.or(Linf), orInt(a.Steps, 10), orFloat(a.RelStepSize, 0.2)
+	return a
+}
 
 // Run attacks images within each budget of epsilons (at least one).
 func (a *BIM) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
@@ -30,16 +38,18 @@ func (a *BIM) Run(m classifier.Predictor, images []float32, crit Criterion, epsi
 }
 
 // Norm is the distance of the budget.
-func (a *BIM) Norm() Distance { return a.Distance }
+func (a *BIM) Norm() Distance { return a.Distance.or(Linf) }
 
 func (a *BIM) budgeted(c *call, budgets []float64) (outcome, error) {
-	return descent{name: a.String(), norm: a.Distance, steps: a.Steps, relStepSize: a.RelStepSize, absStepSize: a.StepSize,
-		restarts: 1, earlyStop: !a.LastIterate}.run(c, budgets)
+	d := a.WithDefaults()
+	return descent{name: a.String(), norm: d.Distance, steps: d.Steps, relStepSize: d.RelStepSize, absStepSize: d.StepSize,
+		restarts: 1, earlyStop: !d.LastIterate}.run(c, budgets)
 }
 
 // String names the attack and its steps.
 func (a *BIM) String() string {
-	return fmt.Sprintf("BIM %v (%d steps of %s)", a.Distance, a.Steps, stepSizeString(a.StepSize, a.RelStepSize))
+	d := a.WithDefaults()
+	return fmt.Sprintf("BIM %v (%d steps of %s)", d.Distance, d.Steps, stepSizeString(d.StepSize, d.RelStepSize))
 }
 
 // stepSizeString describes an absolute or relative step size.

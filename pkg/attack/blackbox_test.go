@@ -187,7 +187,7 @@ func TestTargetedBlackBox(t *testing.T) {
 		starts = append(starts, test.Image(j)...)
 	}
 	hsj := attack.NewHopSkipJump(attack.L2)
-	hsj.MaxQueries, hsj.Starts = 1000, starts
+	hsj.MaxQueries = 1000
 	square := attack.NewSquare(attack.Linf)
 	square.MaxQueries = 1000
 	dct := attack.NewSimBA(attack.DCTBasis)
@@ -197,7 +197,13 @@ func TestTargetedBlackBox(t *testing.T) {
 		if a == square {
 			epsilons = []float64{0.3}
 		}
-		res, err := a.Run(m, images, crit, epsilons...)
+		run := a.Run
+		if a == hsj {
+			run = func(m classifier.Predictor, images []float32, crit attack.Criterion, epsilons ...float64) (*attack.Result, error) {
+				return hsj.RunFrom(m, images, starts, crit, epsilons...)
+			}
+		}
+		res, err := run(m, images, crit, epsilons...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,30 +233,37 @@ func TestBlackBoxBadInputs(t *testing.T) {
 	images, labels, _ := sample(t, 2)
 	crit := attack.Misclassification{Labels: labels}
 	square := attack.NewSquare(attack.Linf)
-	square.MaxQueries = 0
+	square.MaxQueries = -1
 	squareL1 := attack.NewSquare(attack.L1)
 	simba := attack.NewSimBA(attack.DCTBasis)
 	simba.MaxQueries = -5
 	basis := attack.NewSimBA(attack.Basis(7))
 	hsj := attack.NewHopSkipJump(attack.L2)
-	hsj.Starts = images[:784]
 	hsjNoStart := attack.NewHopSkipJump(attack.L2)
-	hsjNoStart.InitTries = 0
+	hsjNoStart.InitTries = -1
 	for _, c := range []struct {
 		attack attack.Attack
 		eps    []float64
 		want   string
 	}{
-		{square, []float64{0.3}, "MaxQueries is 0"},
+		{square, []float64{0.3}, "MaxQueries is -1"},
 		{squareL1, []float64{0.3}, "norm L1 is not supported"},
 		{simba, nil, "MaxQueries is -5"},
 		{basis, nil, "unknown basis"},
-		{hsj, nil, "one start per image"},
-		{hsjNoStart, nil, "InitTries is 0"},
+		{hsjNoStart, nil, "InitTries is -1"},
 	} {
 		_, err := c.attack.Run(m, images, crit, c.eps...)
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: error %v, want one line containing %q", c.attack, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		starts []float32
+		want   string
+	}{{nil, "starts is nil"}, {[]float32{0.5}, "one start per image"}} {
+		_, err := hsj.RunFrom(m, images, c.starts, crit)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("RunFrom with %d start values: error %v, want one line containing %q", len(c.starts), err, c.want)
 		}
 	}
 }

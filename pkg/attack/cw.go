@@ -26,19 +26,27 @@ import (
 // results depend on the batching): an image stops its minimisation when its
 // loss has not fallen by 0.01% over the last Steps/10 steps.
 type CarliniWagner struct {
-	BinarySearchSteps int
-	Steps             int     // Adam steps per value of c.
-	StepSize          float64 // Adam's learning rate.
-	Confidence        float64 // κ, the margin required, ≥ 0.
-	InitialConst      float64 // The first c.
-	AbortEarly        bool
+	BinarySearchSteps int     // Values of c tried per image (0: 9).
+	Steps             int     // Adam steps per value of c (0: 10,000).
+	StepSize          float64 // Adam's learning rate (0: 0.01).
+	Confidence        float64 // κ, the margin required, ≥ 0 (0, the default: none).
+	InitialConst      float64 // The first c (0: 0.001).
+	// NoAbortEarly runs every Adam step of every value of c; by default an
+	// image stops a minimisation once its loss has stopped falling.
+	NoAbortEarly bool
 }
 
 // NewCarliniWagner returns the attack with Foolbox's defaults: 9 binary
 // search steps of up to 10,000 Adam steps of 0.01, κ = 0, c starting at
-// 0.001, abort-early on.
-func NewCarliniWagner() *CarliniWagner {
-	return &CarliniWagner{BinarySearchSteps: 9, Steps: 10000, StepSize: 0.01, InitialConst: 0.001, AbortEarly: true}
+// 0.001, abort-early on. It is the zero CarliniWagner.
+func NewCarliniWagner() *CarliniWagner { return &CarliniWagner{} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a CarliniWagner) WithDefaults() CarliniWagner {
+	a.BinarySearchSteps, a.Steps = orInt(a.BinarySearchSteps, 9), orInt(a.Steps, 10000)
+	a.StepSize, a.InitialConst = orFloat(a.StepSize, 0.01), orFloat(a.InitialConst, 0.001)
+	return a
 }
 
 // Run searches each image's minimal L2 adversarial and clips it to each
@@ -53,6 +61,8 @@ func (a *CarliniWagner) Norm() Distance { return L2 }
 
 // String names the attack and its settings.
 func (a *CarliniWagner) String() string {
+	d := a.WithDefaults()
+	a = &d
 	return fmt.Sprintf("Carlini-Wagner L2 (%d×%d steps of %g, κ=%g, c₀=%g)", a.BinarySearchSteps, a.Steps, a.StepSize, a.Confidence, a.InitialConst)
 }
 
@@ -68,6 +78,8 @@ const (
 )
 
 func (a *CarliniWagner) search(c *call) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	positive := func(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
 	switch {
 	case a.BinarySearchSteps < 1:
@@ -129,7 +141,7 @@ func (a *CarliniWagner) search(c *call) (outcome, error) {
 			scalars: func(step int) []*tensors.Tensor {
 				t := float64(step + 1)
 				return []*tensors.Tensor{
-					tensors.FromScalar(a.AbortEarly && step%checkEvery == 0),
+					tensors.FromScalar(!a.NoAbortEarly && step%checkEvery == 0),
 					tensors.FromScalar(float32(a.StepSize)),
 					tensors.FromScalar(float32(1 - math.Pow(adamBeta1, t))),
 					tensors.FromScalar(float32(1 - math.Pow(adamBeta2, t))),

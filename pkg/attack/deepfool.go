@@ -20,16 +20,23 @@ import (
 // 1+Overshoot, is added to the original image. Each image stops as soon as
 // it is misclassified. It is untargeted.
 type DeepFool struct {
-	Distance   Distance // L2 or Linf.
-	Steps      int
-	Candidates int     // Classes considered, the original prediction included; at least 2.
-	Overshoot  float64 // ≥ 0.
+	Distance   Distance // L2 (the default) or Linf.
+	Steps      int      // 0: 50.
+	Candidates int      // Classes considered, the original prediction included; at least 2 (0: 10).
+	// Overshoot enlarges the accumulated step by 1+Overshoot, positive (0:
+	// Foolbox's 0.02).
+	Overshoot float64
 }
 
 // NewDeepFool returns DeepFool in d with Foolbox's defaults: 50 steps, 10
-// candidates, overshoot 0.02.
-func NewDeepFool(d Distance) *DeepFool {
-	return &DeepFool{Distance: d, Steps: 50, Candidates: 10, Overshoot: 0.02}
+// candidates, overshoot 0.02 (the zero value of the other fields).
+func NewDeepFool(d Distance) *DeepFool { return &DeepFool{Distance: d} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a DeepFool) WithDefaults() DeepFool {
+	a.Distance, a.Steps, a.Candidates, a.Overshoot = a.Distance.or(L2), orInt(a.Steps, 50), orInt(a.Candidates, 10), orFloat(a.Overshoot, 0.02)
+	return a
 }
 
 // Run searches each image's minimal adversarial and clips it to each budget
@@ -39,10 +46,12 @@ func (a *DeepFool) Run(m classifier.Predictor, images []float32, crit Criterion,
 }
 
 // Norm is the distance of the search and of the budgets.
-func (a *DeepFool) Norm() Distance { return a.Distance }
+func (a *DeepFool) Norm() Distance { return a.Distance.or(L2) }
 
 // String names the attack and its settings.
 func (a *DeepFool) String() string {
+	d := a.WithDefaults()
+	a = &d
 	return fmt.Sprintf("DeepFool %v (%d steps, %d candidates, overshoot %g)", a.Distance, a.Steps, a.Candidates, a.Overshoot)
 }
 
@@ -52,6 +61,8 @@ type deepFoolKey struct {
 }
 
 func (a *DeepFool) search(c *call) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	switch {
 	case a.Distance != L2 && a.Distance != Linf:
 		return outcome{}, fmt.Errorf("attack: DeepFool: norm %v is not supported: use attack.L2 or attack.Linf", a.Distance)

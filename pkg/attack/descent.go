@@ -39,13 +39,13 @@ func (d descent) validate() error {
 	case d.norm != Linf && d.norm != L2 && d.norm != L1:
 		return fmt.Errorf("attack: %s: norm %v is not supported: use attack.Linf, L2 or L1", d.name, d.norm)
 	case d.steps < 1:
-		return fmt.Errorf("attack: %s: Steps is %d: take at least 1 step", d.name, d.steps)
+		return fmt.Errorf("attack: %s: Steps is %d: take at least 1 step (0 for the default)", d.name, d.steps)
 	case d.absStepSize == 0 && (!(d.relStepSize > 0) || math.IsInf(d.relStepSize, 1)):
-		return fmt.Errorf("attack: %s: RelStepSize is %g: use a positive fraction of ε (or set StepSize)", d.name, d.relStepSize)
+		return fmt.Errorf("attack: %s: RelStepSize is %g: use a positive fraction of ε, 0 for the default (or set StepSize)", d.name, d.relStepSize)
 	case !(d.absStepSize >= 0) || math.IsInf(d.absStepSize, 1):
 		return fmt.Errorf("attack: %s: StepSize is %g: use a positive step (or 0 to use RelStepSize)", d.name, d.absStepSize)
 	case d.restarts < 1:
-		return fmt.Errorf("attack: %s: Restarts is %d: run at least 1", d.name, d.restarts)
+		return fmt.Errorf("attack: %s: Restarts is %d: run at least 1 (0 for the default 1)", d.name, d.restarts)
 	}
 	return nil
 }

@@ -9,11 +9,15 @@ import (
 // Distance is a norm of perturbations (Foolbox's distances): it measures
 // how far an image is from its reference, and clips a perturbation back
 // into a budget.
+//
+// Its zero value names no norm: in an attack's settings it means the
+// attack's default norm (L∞ for the fixed-budget attacks and Square, L2
+// for DeepFool and HopSkipJump).
 type Distance int
 
 const (
 	// L0 counts the values that changed.
-	L0 Distance = iota
+	L0 Distance = iota + 1
 	// L1 sums the absolute changes.
 	L1
 	// L2 is the Euclidean norm of the change.
@@ -34,7 +38,18 @@ func (d Distance) String() string {
 	case Linf:
 		return "L∞"
 	}
+	if d == 0 {
+		return "the default norm"
+	}
 	return fmt.Sprintf("Distance(%d)", int(d))
+}
+
+// or returns d, or def when d is zero (an attack's default norm).
+func (d Distance) or(def Distance) Distance {
+	if d == 0 {
+		return def
+	}
+	return d
 }
 
 func (d Distance) validate() error {
@@ -117,4 +132,20 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// orInt and orFloat give a setting's default for its zero value: every
+// attack's zero value runs with its documented defaults.
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orFloat(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
 }

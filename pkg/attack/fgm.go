@@ -12,13 +12,14 @@ import (
 // Every image takes its step, even one the model already misclassifies (as
 // in Foolbox).
 type FGM struct {
-	Distance    Distance // Linf (FGSM), L2 or L1.
+	Distance    Distance // Linf (FGSM, the default), L2 or L1.
 	RandomStart bool     // Start from a random point of the ε-ball.
 	Seed        int64    // Of the random start.
 }
 
 // NewFGSM returns the fast gradient sign method (L∞), Foolbox's FGSM.
-func NewFGSM() *FGM { return &FGM{Distance: Linf} }
+// It is the zero FGM.
+func NewFGSM() *FGM { return &FGM{} }
 
 // NewFGM returns the fast gradient method in L2, Foolbox's FGM.
 func NewFGM() *FGM { return &FGM{Distance: L2} }
@@ -29,17 +30,17 @@ func (a *FGM) Run(m classifier.Predictor, images []float32, crit Criterion, epsi
 }
 
 // Norm is the distance of the budget.
-func (a *FGM) Norm() Distance { return a.Distance }
+func (a *FGM) Norm() Distance { return a.Distance.or(Linf) }
 
 func (a *FGM) budgeted(c *call, budgets []float64) (outcome, error) {
-	return descent{name: a.String(), norm: a.Distance, steps: 1, relStepSize: 1, randomStart: a.RandomStart,
+	return descent{name: a.String(), norm: a.Norm(), steps: 1, relStepSize: 1, randomStart: a.RandomStart,
 		restarts: 1, seed: a.Seed}.run(c, budgets)
 }
 
 // String names the attack: "FGSM" for L∞, "FGM L2" otherwise.
 func (a *FGM) String() string {
-	if a.Distance == Linf {
+	if a.Norm() == Linf {
 		return "FGSM"
 	}
-	return fmt.Sprintf("FGM %v", a.Distance)
+	return fmt.Sprintf("FGM %v", a.Norm())
 }

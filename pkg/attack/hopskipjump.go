@@ -27,31 +27,67 @@ import (
 // It is a minimal attack: Run clips the closest adversarial it found to
 // each ε given. Untargeted, it starts from uniform noise that meets the
 // criterion (up to InitTries draws per image); targeted, noise rarely
-// shows the target, so give Starts, one image per attacked image that the
-// model already classifies as the target (an image of the target class).
+// shows the target, so call RunFrom with starts, one image per attacked
+// image that the model already classifies as the target (an image of the
+// target class).
 // An image without a start is reported as failed with the queries it spent.
 type HopSkipJump struct {
-	Distance   Distance // L2 or Linf.
-	MaxQueries int      // Queries per image, at least 1.
-	// Steps bounds the iterations per image (0: as many as the queries allow).
+	Distance   Distance // L2 (the default) or Linf.
+	MaxQueries int      // Queries per image, at least 1 (0: 5,000).
+	// Steps bounds the iterations per image; 0, the default, leaves them to
+	// MaxQueries alone.
 	Steps                  int
-	InitialGradientQueries int     // Probes of the first gradient estimate; at least 1.
-	MaxGradientQueries     int     // Most probes of one estimate; at least InitialGradientQueries.
-	Gamma                  float64 // Sets the binary search's precision and the probes' radius; positive.
-	InitTries              int     // Noise draws per image for a start; at least 1.
-	// Starts, if not nil, holds one starting image per attacked image (flat,
-	// like the images): it must meet the criterion.
-	Starts []float32
-	Seed   int64
+	InitialGradientQueries int     // Probes of the first gradient estimate; at least 1 (0: 100).
+	MaxGradientQueries     int     // Most probes of one estimate; at least InitialGradientQueries (0: 10,000).
+	Gamma                  float64 // Sets the binary search's precision and the probes' radius; positive (0: 1).
+	InitTries              int     // Noise draws per image for a start; at least 1 (0: 100).
+	Seed                   int64
+
+	starts []float32 // RunFrom's.
 }
 
 // NewHopSkipJump returns HopSkipJump in d with the paper's settings (100
 // probes at first, at most 10,000, γ = 1), a budget of 5,000 queries per
-// image and 100 noise draws for a start.
-func NewHopSkipJump(d Distance) *HopSkipJump {
-	return &HopSkipJump{Distance: d, MaxQueries: 5000, InitialGradientQueries: 100, MaxGradientQueries: 10000,
-		Gamma: 1, InitTries: 100}
+// image and 100 noise draws for a start: the zero value of every other
+// field.
+func NewHopSkipJump(d Distance) *HopSkipJump { return &HopSkipJump{Distance: d} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a HopSkipJump) WithDefaults() HopSkipJump {
+	a.Distance, a.MaxQueries = a.Distance.or(L2), orInt(a.MaxQueries, 5000)
+	a.InitialGradientQueries, a.MaxGradientQueries = orInt(a.InitialGradientQueries, 100), orInt(a.MaxGradientQueries, 10000)
+	a.Gamma, a.InitTries = orFloat(a.Gamma, 1), orInt(a.InitTries, 100)
+	return a
 }
+
+// RunFrom is Run from given starting points, as Foolbox's starting_points:
+// starts holds one image per attacked image (flat, like images), each of
+// which must already meet the criterion. They are this call's alone: the
+// settings value can serve other calls, with other starts, at once.
+func (a *HopSkipJump) RunFrom(m classifier.Predictor, images, starts []float32, crit Criterion, epsilons ...float64) (*Result, error) {
+	if starts == nil {
+		return nil, fmt.Errorf("attack: HopSkipJump.RunFrom: starts is nil: give one start per image, or call Run to start from noise")
+	}
+	from := *a
+	from.starts = starts
+	return runMinimal(&from, m, images, crit, epsilons, from.search)
+}
+
+// From returns the attack bound to starts, for what takes an Attack (an
+// ensemble, a query curve): its Run is RunFrom with these starts.
+func (a *HopSkipJump) From(starts []float32) Attack { return hsjFrom{a, starts} }
+
+type hsjFrom struct {
+	a      *HopSkipJump
+	starts []float32
+}
+
+func (h hsjFrom) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
+	return h.a.RunFrom(m, images, h.starts, crit, epsilons...)
+}
+func (h hsjFrom) Norm() Distance { return h.a.Norm() }
+func (h hsjFrom) String() string { return h.a.String() }
 
 // Run searches each image's closest adversarial and clips it to each budget
 // of epsilons (none: unbounded).
@@ -60,10 +96,12 @@ func (a *HopSkipJump) Run(m classifier.Predictor, images []float32, crit Criteri
 }
 
 // Norm is the distance it minimises.
-func (a *HopSkipJump) Norm() Distance { return a.Distance }
+func (a *HopSkipJump) Norm() Distance { return a.Distance.or(L2) }
 
 // String names the attack and its settings.
 func (a *HopSkipJump) String() string {
+	d := a.WithDefaults()
+	a = &d
 	s := fmt.Sprintf("HopSkipJump %v (%d queries", a.Distance, a.MaxQueries)
 	if a.Steps > 0 {
 		s += fmt.Sprintf(", at most %d steps", a.Steps)
@@ -72,6 +110,8 @@ func (a *HopSkipJump) String() string {
 }
 
 func (a *HopSkipJump) validate(c *call) error {
+	d := a.WithDefaults()
+	a = &d
 	switch {
 	case a.Distance != L2 && a.Distance != Linf:
 		return fmt.Errorf("attack: HopSkipJump: norm %v is not supported: use attack.L2 or attack.Linf", a.Distance)
@@ -82,10 +122,10 @@ func (a *HopSkipJump) validate(c *call) error {
 			a.InitialGradientQueries, a.MaxGradientQueries)
 	case !(a.Gamma > 0) || math.IsInf(a.Gamma, 1):
 		return fmt.Errorf("attack: HopSkipJump: Gamma is %g: use a positive number such as 1", a.Gamma)
-	case a.InitTries < 1 && a.Starts == nil:
-		return fmt.Errorf("attack: HopSkipJump: InitTries is %d: draw at least 1 noise image, or give Starts", a.InitTries)
-	case a.Starts != nil && len(a.Starts) != len(c.images):
-		return fmt.Errorf("attack: HopSkipJump: %d values of Starts for %d values of images: give one start per image", len(a.Starts), len(c.images))
+	case a.InitTries < 1 && a.starts == nil:
+		return fmt.Errorf("attack: HopSkipJump: InitTries is %d: draw at least 1 noise image (0 for the default 100), or call RunFrom with starts", a.InitTries)
+	case a.starts != nil && len(a.starts) != len(c.images):
+		return fmt.Errorf("attack: HopSkipJump: %d values of starts for %d values of images: give one start per image", len(a.starts), len(c.images))
 	}
 	return checkBudget("HopSkipJump", a.MaxQueries)
 }
@@ -105,6 +145,8 @@ type hsj struct {
 }
 
 func (a *HopSkipJump) search(c *call) (outcome, error) {
+	resolved := a.WithDefaults()
+	a = &resolved
 	if err := a.validate(c); err != nil {
 		return outcome{}, err
 	}
@@ -142,15 +184,15 @@ func (s *hsj) image(flat []float32, i int) []float32 { return flat[i*s.p : (i+1)
 // uniform noise.
 func (s *hsj) start() error {
 	c := s.c
-	if s.a.Starts != nil {
+	if s.a.starts != nil {
 		who := active(c.n, func(int) bool { return true })
-		ok, err := s.o.adversarial(who, s.a.Starts)
+		ok, err := s.o.adversarial(who, s.a.starts)
 		if err != nil {
 			return err
 		}
 		for i, adv := range ok {
 			if adv {
-				copy(s.image(s.adv, i), s.image(s.a.Starts, i))
+				copy(s.image(s.adv, i), s.image(s.a.starts, i))
 				s.found[i] = true
 			}
 		}

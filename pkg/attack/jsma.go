@@ -28,14 +28,22 @@ import (
 // likely wrong class of the original image. The pair search holds
 // pixels² values per image, so images go through in chunks of ChunkSize.
 type JSMA struct {
-	Theta       float64 // The change of a chosen pixel, in (0, 1] (raises pixels).
-	MaxFraction float64 // γ, the largest share of the pixels changed, in (0, 1].
-	ChunkSize   int     // Images per batch; at least 1.
+	Theta       float64 // The change of a chosen pixel, in (0, 1] (raises pixels; 0: 1).
+	MaxFraction float64 // γ, the largest share of the pixels changed, in (0, 1] (0: 0.145).
+	ChunkSize   int     // Images per batch; at least 1 (0: 64).
 }
 
 // NewJSMA returns the attack with the paper's MNIST settings: pixels raised
-// to the maximum (θ = 1), at most 14.5% of them changed; 64 images at a time.
-func NewJSMA() *JSMA { return &JSMA{Theta: 1, MaxFraction: 0.145, ChunkSize: 64} }
+// to the maximum (θ = 1), at most 14.5% of them changed; 64 images at a
+// time. It is the zero JSMA.
+func NewJSMA() *JSMA { return &JSMA{} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a JSMA) WithDefaults() JSMA {
+	a.Theta, a.MaxFraction, a.ChunkSize = orFloat(a.Theta, 1), orFloat(a.MaxFraction, 0.145), orInt(a.ChunkSize, 64)
+	return a
+}
 
 // Run searches each image's adversarial with few changed pixels and clips
 // it to each L0 budget of epsilons (the number of pixels; none: unbounded).
@@ -48,10 +56,14 @@ func (a *JSMA) Norm() Distance { return L0 }
 
 // String names the attack and its settings.
 func (a *JSMA) String() string {
+	d := a.WithDefaults()
+	a = &d
 	return fmt.Sprintf("JSMA L0 (θ=%g, at most %.1f%% of the pixels)", a.Theta, 100*a.MaxFraction)
 }
 
 func (a *JSMA) search(c *call) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	switch {
 	case !(a.Theta > 0 && a.Theta <= 1):
 		return outcome{}, fmt.Errorf("attack: JSMA: Theta is %g: use a change in (0, 1]", a.Theta)

@@ -16,18 +16,27 @@ import (
 // accumulates into a momentum g ← Decay·g + ∇/‖∇‖₁, and each step moves by
 // the step size along sign(g), projected back into the ε-ball.
 type MIFGSM struct {
-	Steps       int
-	RelStepSize float64 // Step size as a fraction of ε, used when StepSize is 0.
+	Steps       int     // 0: 10.
+	RelStepSize float64 // Step size as a fraction of ε (0: 0.1), used when StepSize is 0.
 	StepSize    float64 // Absolute step size; 0 to use RelStepSize.
-	Decay       float64 // μ, the momentum's decay; ≥ 0.
+	// Decay is μ, the momentum's decay, positive (0: the paper's 1). Without
+	// momentum the attack is BIM's L∞ steps: use BIM.
+	Decay float64
 	// LastIterate runs every image through every step and returns the last
 	// iterate; by default each image stops at its first adversarial iterate.
 	LastIterate bool
 }
 
 // NewMIFGSM returns the attack with the paper's settings: 10 steps of ε/10,
-// decay 1.
-func NewMIFGSM() *MIFGSM { return &MIFGSM{Steps: 10, RelStepSize: 0.1, Decay: 1} }
+// decay 1. It is the zero MIFGSM.
+func NewMIFGSM() *MIFGSM { return &MIFGSM{} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a MIFGSM) WithDefaults() MIFGSM {
+	a.Steps, a.RelStepSize, a.Decay = orInt(a.Steps, 10), orFloat(a.RelStepSize, 0.1), orFloat(a.Decay, 1)
+	return a
+}
 
 // Run attacks images within each L∞ budget of epsilons (at least one).
 func (a *MIFGSM) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
@@ -39,6 +48,8 @@ func (a *MIFGSM) Norm() Distance { return Linf }
 
 // String names the attack and its settings.
 func (a *MIFGSM) String() string {
+	d := a.WithDefaults()
+	a = &d
 	return fmt.Sprintf("MI-FGSM L∞ (%d steps of %s, decay %g)", a.Steps, stepSizeString(a.StepSize, a.RelStepSize), a.Decay)
 }
 
@@ -48,12 +59,14 @@ type miFGSMKey struct {
 }
 
 func (a *MIFGSM) budgeted(c *call, budgets []float64) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	// The step-size rules are the descent's: reuse its validation.
 	if err := (descent{name: "MI-FGSM", norm: Linf, steps: a.Steps, relStepSize: a.RelStepSize, absStepSize: a.StepSize, restarts: 1}).validate(); err != nil {
 		return outcome{}, err
 	}
-	if !(a.Decay >= 0) || math.IsInf(a.Decay, 1) {
-		return outcome{}, fmt.Errorf("attack: MI-FGSM: Decay is %g: use a number ≥ 0", a.Decay)
+	if !(a.Decay > 0) || math.IsInf(a.Decay, 1) {
+		return outcome{}, fmt.Errorf("attack: MI-FGSM: Decay is %g: use a positive decay, or 0 for the default 1", a.Decay)
 	}
 	m, err := c.differentiable("MI-FGSM")
 	if err != nil {

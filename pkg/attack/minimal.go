@@ -13,20 +13,23 @@ import (
 // there is not adversarial. Each of the Steps bisections then halves the
 // interval between the largest budget that failed and the smallest that
 // succeeded, whose adversarial it keeps, so the ε found is within
-// Max/2^Steps of the smallest the attack can do. All images search at once,
+// Max/2^Bisections of the smallest the attack can do. All images search at once,
 // each with its own budget.
 type MinimalEpsilon struct {
 	Attack FixedEpsilon
 	// Max is the largest budget tried; 0 means the largest distance two
 	// images can have in the attack's norm (1 in L∞, √values in L2, values
 	// in L1).
-	Max   float64
-	Steps int // Bisections; at least 1.
+	Max        float64
+	Bisections int // Halvings of the interval; at least 1 (0: 10).
 }
 
 // NewMinimalEpsilon returns the binary search over a's budget, with 10
 // bisections up to the largest possible distance.
-func NewMinimalEpsilon(a FixedEpsilon) *MinimalEpsilon { return &MinimalEpsilon{Attack: a, Steps: 10} }
+// It is &MinimalEpsilon{Attack: a}.
+func NewMinimalEpsilon(a FixedEpsilon) *MinimalEpsilon { return &MinimalEpsilon{Attack: a} }
+
+func (a *MinimalEpsilon) bisections() int { return orInt(a.Bisections, 10) }
 
 // Run searches each image's minimal budget and clips the adversarial found
 // to each budget of epsilons (none: unbounded).
@@ -47,12 +50,12 @@ func (a *MinimalEpsilon) Norm() Distance {
 
 // String names the search and its attack.
 func (a *MinimalEpsilon) String() string {
-	return fmt.Sprintf("minimal ε of %v (%d bisections)", a.Attack, a.Steps)
+	return fmt.Sprintf("minimal ε of %v (%d bisections)", a.Attack, a.bisections())
 }
 
 func (a *MinimalEpsilon) search(c *call) (outcome, error) {
-	if a.Steps < 1 {
-		return outcome{}, fmt.Errorf("attack: MinimalEpsilon: Steps is %d: bisect at least once", a.Steps)
+	if a.bisections() < 1 {
+		return outcome{}, fmt.Errorf("attack: MinimalEpsilon: Bisections is %d: bisect at least once (0 for the default 10)", a.Bisections)
 	}
 	if !(a.Max >= 0) || math.IsInf(a.Max, 1) {
 		return outcome{}, fmt.Errorf("attack: MinimalEpsilon: Max is %g: use a positive budget, or 0 for the largest distance", a.Max)
@@ -97,7 +100,7 @@ func (a *MinimalEpsilon) search(c *call) (outcome, error) {
 			searching = append(searching, i)
 		}
 	}
-	for range a.Steps {
+	for range a.bisections() {
 		if len(searching) == 0 {
 			break
 		}

@@ -12,13 +12,17 @@ import (
 // image that survives every step is attacked again from a new random point,
 // up to Restarts times.
 type PGD struct {
-	Distance    Distance // Linf, L2 or L1.
-	Steps       int
-	RelStepSize float64 // Step size as a fraction of ε, used when StepSize is 0.
+	Distance Distance // Linf (the default), L2 or L1.
+	Steps    int      // 0: 40 in L∞, 50 in L2 and L1.
+	// RelStepSize is the step as a fraction of ε (0: 0.01/0.3 in L∞, 0.025
+	// in L2 and L1), used when StepSize is 0.
+	RelStepSize float64
 	StepSize    float64 // Absolute step size; 0 to use RelStepSize.
-	RandomStart bool
-	Restarts    int   // Runs per image, each from a new random start; at least 1.
-	Seed        int64 // Of the random starts.
+	// NoRandomStart starts from the image itself instead of a random point
+	// of the ε-ball (the default start).
+	NoRandomStart bool
+	Restarts      int   // Runs per image, each from a new random start; 0 means 1.
+	Seed          int64 // Of the random starts.
 	// LastIterate runs every image through every step and returns the last
 	// iterate, as Foolbox does; by default each image stops at its first
 	// adversarial iterate.
@@ -26,12 +30,22 @@ type PGD struct {
 }
 
 // NewPGD returns PGD in d with Foolbox's defaults: L∞ 40 steps of ε/30,
-// L2 and L1 50 steps of 0.025·ε, a random start, one run.
-func NewPGD(d Distance) *PGD {
-	if d == Linf {
-		return &PGD{Distance: Linf, Steps: 40, RelStepSize: 0.01 / 0.3, RandomStart: true, Restarts: 1}
+// L2 and L1 50 steps of 0.025·ε, a random start, one run. It is &PGD{Distance: d}:
+// the zero value of every other field means that default.
+func NewPGD(d Distance) *PGD { return &PGD{Distance: d} }
+
+// withDefaults returns the settings with every zero replaced by its default.
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a PGD) WithDefaults() PGD {
+	a.Distance = a.Distance.or(Linf)
+	if a.Distance == Linf {
+		a.Steps, a.RelStepSize = orInt(a.Steps, 40), orFloat(a.RelStepSize, 0.01/0.3)
+	} else {
+		a.Steps, a.RelStepSize = orInt(a.Steps, 50), orFloat(a.RelStepSize, 0.025)
 	}
-	return &PGD{Distance: d, Steps: 50, RelStepSize: 0.025, RandomStart: true, Restarts: 1}
+	a.Restarts = orInt(a.Restarts, 1)
+	return a
 }
 
 // Run attacks images within each budget of epsilons (at least one).
@@ -40,21 +54,26 @@ func (a *PGD) Run(m classifier.Predictor, images []float32, crit Criterion, epsi
 }
 
 // Norm is the distance of the budget.
-func (a *PGD) Norm() Distance { return a.Distance }
+func (a *PGD) Norm() Distance { return a.Distance.or(Linf) }
 
 func (a *PGD) budgeted(c *call, budgets []float64) (outcome, error) {
-	return descent{name: a.String(), norm: a.Distance, steps: a.Steps, relStepSize: a.RelStepSize, absStepSize: a.StepSize,
-		randomStart: a.RandomStart, restarts: a.Restarts, seed: a.Seed, earlyStop: !a.LastIterate}.run(c, budgets)
+	d := a.WithDefaults()
+	return descent{name: a.String(), norm: d.Distance, steps: d.Steps, relStepSize: d.RelStepSize, absStepSize: d.StepSize,
+		randomStart: !d.NoRandomStart, restarts: d.Restarts, seed: d.Seed, earlyStop: !d.LastIterate}.run(c, budgets)
 }
 
 // String names the attack and its settings.
 func (a *PGD) String() string {
-	s := fmt.Sprintf("PGD %v (%d steps of %s", a.Distance, a.Steps, stepSizeString(a.StepSize, a.RelStepSize))
-	if !a.RandomStart {
+	d := a.WithDefaults()
+	s := fmt.Sprintf("PGD %v (%d steps of %s", d.Distance, d.Steps, stepSizeString(d.StepSize, d.RelStepSize))
+	if d.NoRandomStart {
 		s += ", no random start"
 	}
-	if a.Restarts > 1 {
-		s += fmt.Sprintf(", %d restarts", a.Restarts)
+	if d.Restarts > 1 {
+		s += fmt.Sprintf(", %d restarts", d.Restarts)
+	}
+	if d.LastIterate {
+		s += ", last iterate"
 	}
 	return s + ")"
 }

@@ -44,9 +44,9 @@ func (b Basis) String() string {
 // attack in L2 (each accepted step adds at most StepSize to the norm), and
 // Run clips its result to each ε given.
 type SimBA struct {
-	Basis      Basis
-	StepSize   float64 // Size of each step, in L2 (the paper's ε); positive.
-	MaxQueries int     // Queries per image, at least 1.
+	Basis      Basis   // PixelBasis (the default) or DCTBasis.
+	StepSize   float64 // Size of each step, in L2 (the paper's ε); positive (0: 0.2).
+	MaxQueries int     // Queries per image, at least 1 (0: 10,000).
 	// FrequencySide, for DCTBasis, is the side of the block of lowest
 	// frequencies whose directions are tried first (in random order); the
 	// others follow, also in random order. 0 means a quarter of the image.
@@ -55,9 +55,14 @@ type SimBA struct {
 }
 
 // NewSimBA returns SimBA along basis with the paper's step of 0.2 and a
-// budget of 10,000 queries.
-func NewSimBA(basis Basis) *SimBA {
-	return &SimBA{Basis: basis, StepSize: 0.2, MaxQueries: 10000}
+// budget of 10,000 queries (the zero value of the other fields).
+func NewSimBA(basis Basis) *SimBA { return &SimBA{Basis: basis} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a SimBA) WithDefaults() SimBA {
+	a.StepSize, a.MaxQueries = orFloat(a.StepSize, 0.2), orInt(a.MaxQueries, 10000)
+	return a
 }
 
 // Run searches each image's adversarial and clips it to each budget of
@@ -71,10 +76,14 @@ func (a *SimBA) Norm() Distance { return L2 }
 
 // String names the attack and its settings.
 func (a *SimBA) String() string {
+	d := a.WithDefaults()
+	a = &d
 	return fmt.Sprintf("SimBA %v (steps of %g, %d queries)", a.Basis, a.StepSize, a.MaxQueries)
 }
 
 func (a *SimBA) search(c *call) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	switch {
 	case a.Basis != PixelBasis && a.Basis != DCTBasis:
 		return outcome{}, fmt.Errorf("attack: SimBA: unknown basis %v: use attack.PixelBasis or attack.DCTBasis", a.Basis)

@@ -8,7 +8,7 @@ import (
 	"github.com/advmlgo/advml/pkg/classifier"
 )
 
-// SquareAttack is the Square Attack of Andriushchenko et al. (2020), a
+// Square is the Square Attack of Andriushchenko et al. (2020), a
 // score-based black-box attack: it asks the model only for probabilities.
 // It starts from a perturbation at the edge of the budget (L∞: vertical
 // stripes of ±ε; L2: a grid of square bumps scaled to ε) and then, once per
@@ -23,19 +23,24 @@ import (
 // shape). The margin is computed from log-probabilities, which differ from
 // the logits by a constant per image.
 type SquareAttack struct {
-	Distance   Distance // Linf or L2.
-	MaxQueries int      // Queries per image, at least 1.
+	Distance   Distance // Linf (the default) or L2.
+	MaxQueries int      // Queries per image, at least 1 (0: 5,000).
 	// PInit is the fraction of the image's pixels the first windows cover;
 	// it halves at 10, 50, 200, 500, 1000, 2000, 4000, 6000 and 8000
-	// queries out of 10,000 (scaled to MaxQueries).
+	// queries out of 10,000 (scaled to MaxQueries); 0 means 0.8.
 	PInit float64
 	Seed  int64
 }
 
 // NewSquare returns the Square Attack in d with AutoAttack's settings:
 // 5,000 queries, PInit 0.8.
-func NewSquare(d Distance) *SquareAttack {
-	return &SquareAttack{Distance: d, MaxQueries: 5000, PInit: 0.8}
+func NewSquare(d Distance) *SquareAttack { return &SquareAttack{Distance: d} }
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (a SquareAttack) WithDefaults() SquareAttack {
+	a.Distance, a.MaxQueries, a.PInit = a.Distance.or(Linf), orInt(a.MaxQueries, 5000), orFloat(a.PInit, 0.8)
+	return a
 }
 
 // Run attacks images within each budget of epsilons (at least one).
@@ -44,10 +49,12 @@ func (a *SquareAttack) Run(m classifier.Predictor, images []float32, crit Criter
 }
 
 // Norm is the distance of the budget.
-func (a *SquareAttack) Norm() Distance { return a.Distance }
+func (a *SquareAttack) Norm() Distance { return a.Distance.or(Linf) }
 
 // String names the attack and its settings.
 func (a *SquareAttack) String() string {
+	d := a.WithDefaults()
+	a = &d
 	return fmt.Sprintf("Square %v (%d queries, p %g)", a.Distance, a.MaxQueries, a.PInit)
 }
 
@@ -71,6 +78,8 @@ func (a *SquareAttack) windowSide(q, rows, cols int) int {
 }
 
 func (a *SquareAttack) budgeted(c *call, budgets []float64) (outcome, error) {
+	d := a.WithDefaults()
+	a = &d
 	switch {
 	case a.Distance != Linf && a.Distance != L2:
 		return outcome{}, fmt.Errorf("attack: Square: norm %v is not supported: use attack.Linf or attack.L2", a.Distance)

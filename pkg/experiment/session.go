@@ -41,6 +41,9 @@ type Session struct {
 	// TrainImages, if positive, trains on the first TrainImages training
 	// images only (a quick demonstration).
 	TrainImages int
+	// Remedy, if set, ends the error of a checkpoint that cannot be loaded
+	// (what remakes it, e.g. "run make robust").
+	Remedy string
 
 	mu      sync.Mutex
 	engine  compute.Backend
@@ -70,7 +73,8 @@ func NewSession(checkpointDir string, retrain bool) *Session {
 func NewRobustSession(checkpointDir string) *Session {
 	opts := training.RobustOptions()
 	opts.ProgressBar = true
-	s := &Session{CheckpointDir: checkpointDir, Config: cnn.Robust, Seed: opts.Seed, Training: opts}
+	s := &Session{CheckpointDir: checkpointDir, Config: cnn.Robust, Seed: opts.Seed, Training: opts,
+		Remedy: "make robust remakes the robust model"}
 	if !cnn.Exists(checkpointDir) {
 		s.CheckpointDir = checkpointDir + "-demo"
 		s.TrainImages = 12000
@@ -155,6 +159,9 @@ func (s *Session) Trained() *training.Trained {
 		opts.Seed = s.Seed
 		var err error
 		s.trained, err = training.LoadOrTrain(backend, s.CheckpointDir, data, s.config(), opts, retrain)
+		if err != nil && s.Remedy != "" {
+			err = fmt.Errorf("%w; %s", err, s.Remedy)
+		}
 		Check(err)
 		if retrain {
 			s.store(retrainedKey, []byte{1})

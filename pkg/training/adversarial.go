@@ -178,8 +178,7 @@ func (a Adversary) warmup(g *Graph, stepsPerEpoch int, start int64) *Node {
 // the validation set that m classifies correctly under the validation PGD.
 func (a Adversary) robustAccuracy(m classifier.Differentiable, images []float32, labels []int, seed int64) (float64, error) {
 	n := min(a.ValidationImages, len(labels))
-	pgd := &attack.PGD{Distance: attack.Linf, Steps: a.ValidationSteps, StepSize: 2.5 * a.Epsilon / float64(a.ValidationSteps),
-		RandomStart: true, Restarts: 1, Seed: seed}
+	pgd := &attack.PGD{Steps: a.ValidationSteps, StepSize: 2.5 * a.Epsilon / float64(a.ValidationSteps), Seed: seed}
 	r, err := pgd.Run(m, images[:n*m.Geometry().Pixels()], attack.Misclassification{Labels: labels[:n]}, a.Epsilon)
 	if err != nil {
 		return 0, fmt.Errorf("robust validation: %w", err)
