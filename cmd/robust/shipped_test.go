@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
+)
+
+// shipped is the robust model committed with the repository
+// (checkpoints/robust, made by make robust with seed 1).
+const shipped = "../../checkpoints/robust"
+
+// Record is what checkpoints/robust/record.json states about the shipped
+// model.
+type Record struct {
+	Command string `json:"command"`
+	Seed    int64  `json:"seed"`
+	// CleanAccuracy1000 is its accuracy on the first 1,000 test images.
+	CleanAccuracy1000 float64 `json:"clean_accuracy_1000"`
+}
+
+// TestShippedCheckpoint: the committed robust model is whole (its files
+// match SHA256SUMS), loads, and classifies the first 1,000 test images with
+// the recorded accuracy.
+func TestShippedCheckpoint(t *testing.T) {
+	sums, err := os.Open(filepath.Join(shipped, "SHA256SUMS"))
+	if err != nil {
+		t.Fatalf("the shipped checkpoint has no SHA256SUMS: %v", err)
+	}
+	defer sums.Close()
+	checked := 0
+	scanner := bufio.NewScanner(sums)
+	for scanner.Scan() {
+		want, name, ok := strings.Cut(scanner.Text(), "  ")
+		if !ok {
+			t.Fatalf("SHA256SUMS line %q: want \"<sha256>  <file>\"", scanner.Text())
+		}
+		data, err := os.ReadFile(filepath.Join(shipped, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != want {
+			t.Errorf("%s: sha256 %x, SHA256SUMS says %s", name, sum, want)
+		}
+		checked++
+	}
+	if checked < 2 {
+		t.Fatalf("SHA256SUMS lists %d files", checked)
+	}
+	raw, err := os.ReadFile(filepath.Join(shipped, "record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec Record
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	m, err := cnn.Load(testutil.XLA(t), shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config != cnn.Robust {
+		t.Fatalf("the shipped model is a %s, not cnn.Robust", m.Config)
+	}
+	test := testutil.MNIST(t).Test
+	_, acc, err := m.Evaluate(test.Images[:1000*mnist.Pixels], test.Labels[:1000])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc != rec.CleanAccuracy1000 {
+		t.Errorf("clean accuracy on the first 1,000 test images: %g, record.json says %g", acc, rec.CleanAccuracy1000)
+	}
+}
