@@ -15,9 +15,10 @@ import (
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
-// shipped is the robust model committed with the repository
-// (checkpoints/robust, made by make robust with seed 1).
-const shipped = "../../checkpoints/robust"
+// shipped are the models committed with the repository, as make robust
+// makes them with seed 1: the robust model and the article's network
+// trained against the same adversary.
+var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default}
 
 // Record is what checkpoints/robust/record.json states about the shipped
 // model.
@@ -28,10 +29,16 @@ type Record struct {
 	CleanAccuracy1000 float64 `json:"clean_accuracy_1000"`
 }
 
-// TestShippedCheckpoint: the committed robust model is whole (its files
-// match SHA256SUMS), loads, and classifies the first 1,000 test images with
-// the recorded accuracy.
+// TestShippedCheckpoint: each committed model is whole (its files match
+// SHA256SUMS), loads, and classifies the first 1,000 test images with the
+// recorded accuracy.
 func TestShippedCheckpoint(t *testing.T) {
+	for dir, cfg := range shipped {
+		t.Run(filepath.Base(dir), func(t *testing.T) { checkShipped(t, dir, cfg) })
+	}
+}
+
+func checkShipped(t *testing.T, shipped string, cfg cnn.Config) {
 	sums, err := os.Open(filepath.Join(shipped, "SHA256SUMS"))
 	if err != nil {
 		t.Fatalf("the shipped checkpoint has no SHA256SUMS: %v", err)
@@ -68,8 +75,8 @@ func TestShippedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Config != cnn.Robust {
-		t.Fatalf("the shipped model is a %s, not cnn.Robust", m.Config)
+	if m.Config != cfg {
+		t.Fatalf("the model in %s is a %s, not a %s", shipped, m.Config, cfg)
 	}
 	test := testutil.MNIST(t).Test
 	_, acc, err := m.Evaluate(test.Images[:1000*mnist.Pixels], test.Labels[:1000])
