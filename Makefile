@@ -6,6 +6,7 @@
 #   make robust      adversarial training of the robust model, its evaluation, JSON summary (about an hour)
 #   make blackbox    the black-box attacks against the white-box ones, JSON summary
 #   make notebooks   re-execute the notebooks in place (their committed outputs)
+#   make run NB=…    run one notebook of your own headless, its outputs written back
 #   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
 #   make crosscheck  the attacks against Foolbox on the same weights
 #   make profile     a training step and a batch Jacobian split into their operations, timed
@@ -28,7 +29,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python lock plugin kernel lab-config go-modules chromium lab notebooks reproduce robust blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
+.PHONY: setup python lock plugin kernel lab-config go-modules chromium lab notebooks run reproduce robust blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -72,7 +73,12 @@ lab: setup
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 notebooks: setup
-	$(VENV)/bin/python tests/nbrun.py --in-place notebooks/*.ipynb
+	$(VENV)/bin/python tests/nbrun.py --in-place --project
+
+# One notebook of your own, headless, its outputs written back: make run NB=notebooks/mine.ipynb
+run: setup
+	@test -n "$(NB)" || { echo "make run: name the notebook: make run NB=notebooks/mine.ipynb"; exit 2; }
+	$(VENV)/bin/python tests/nbrun.py --in-place $(NB)
 
 reproduce: setup
 	$(GO) run ./cmd/reproduce $(ARGS)

@@ -4,7 +4,12 @@ A GoNB cell that panics at run time does not always raise in nbclient: the
 panic may only show as a stderr stream holding "panic:" or "exit status".
 `problems` reports those as well as error outputs.
 
-    python tests/nbrun.py --in-place notebooks/*.ipynb   # what `make notebooks` runs
+    python tests/nbrun.py --in-place --project        # what `make notebooks` runs
+    python tests/nbrun.py --in-place notebooks/mine.ipynb   # `make run NB=notebooks/mine.ipynb`
+
+The project's notebooks are the numbered ones in notebooks/ (PROJECT_GLOB);
+`make test` and `make notebooks` run only those, so a notebook of your own
+saved there under another name is left alone.
 
 Notebooks written back are scrubbed first (`scrub`): outputs keep no
 absolute path of this machine, so none lands in a commit, and no script that
@@ -23,7 +28,7 @@ from nbclient import NotebookClient
 
 KERNEL = "gonb"
 STDERR_MARKERS = ("panic:", "exit status")
-# experiment.HeadlessEnv: set for the kernels this module starts.
+# notebook.HeadlessEnv: set for the kernels this module starts.
 HEADLESS = "ADVML_HEADLESS"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -171,11 +176,26 @@ def go_program(nb):
     return "\n".join(["package main", *imports, *declarations, *cells, "func main() {}\n"])
 
 
+# The project's own notebooks: "01-adversarial-ml-from-scratch.ipynb" and
+# the like. Other names in notebooks/ are users' notebooks.
+PROJECT_GLOB = "[0-9][0-9]-*.ipynb"
+
+
+def project_notebooks(folder=pathlib.Path(__file__).resolve().parent.parent / "notebooks"):
+    """The project's notebooks in folder, in order."""
+    return sorted(pathlib.Path(folder).glob(PROJECT_GLOB))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="+")
+    parser.add_argument("notebooks", nargs="*")
     parser.add_argument("--in-place", action="store_true", help="write the executed notebooks back (only when they all pass)")
+    parser.add_argument("--project", action="store_true", help="run the project's notebooks (notebooks/" + PROJECT_GLOB + ")")
     args = parser.parse_args()
+    if args.project:
+        args.notebooks += [str(p) for p in project_notebooks()]
+    if not args.notebooks:
+        parser.error("no notebook given: name one (notebooks/mine.ipynb), or pass --project for the project's")
     executed, failed = [], False
     for path in args.notebooks:
         start = time.time()

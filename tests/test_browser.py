@@ -98,7 +98,7 @@ def lab(tmp_path_factory):
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     # The kernels inherit the server's environment: the explorer waits up to
     # 10 minutes for this browser's answer (a machine loaded by other jobs
-    # took over the default 45 s; experiment.BrowserWaitEnv).
+    # took over the default 45 s; notebook.BrowserWaitEnv).
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(state / "runtime"), JUPYTER_CONFIG_DIR=str(state / "config"),
                ADVML_BROWSER_WAIT="600s")
     log_path = state / "lab.log"

@@ -10,7 +10,7 @@ import pytest
 import nbrun
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = nbrun.project_notebooks()
 TUTORIAL = ROOT / "notebooks" / "01-adversarial-ml-from-scratch.ipynb"
 
 
@@ -22,6 +22,14 @@ def executed():
 
 def test_there_are_notebooks():
     assert TUTORIAL in NOTEBOOKS and len(NOTEBOOKS) >= 2
+
+
+def test_users_notebooks_are_left_alone(tmp_path):
+    """Only the numbered notebooks are the project's: a user's own, or the
+    browser test's copies, are not executed or checked by these tests."""
+    for name in ["01-tutorial.ipynb", "12-more.ipynb", "my-mlp.ipynb", "_test_browser_01-tutorial.ipynb", "1-short.ipynb"]:
+        (tmp_path / name).write_text("{}")
+    assert [p.name for p in nbrun.project_notebooks(tmp_path)] == ["01-tutorial.ipynb", "12-more.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

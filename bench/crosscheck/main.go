@@ -300,7 +300,7 @@ func (c *comparison) fgsm() error {
 func (c *comparison) pgd() error {
 	s := c.settings.PGD
 	images, labels := c.images(s.N)
-	pgd := &attack.PGD{Distance: attack.Linf, Steps: s.Steps, StepSize: s.AbsStepSize, NoRandomStart: true} // As Foolbox runs it here.
+	pgd := &attack.PGD{Distance: attack.Linf, Steps: s.Steps, StepSize: s.AbsStepSize, NoRandomStart: true, LastIterate: true} // As Foolbox runs it here.
 	c.summary.PGDRobustAccuracy, c.summary.PGDRobustFoolbox = map[string]float64{}, map[string]float64{}
 	for _, eps := range s.Epsilons {
 		res, err := pgd.Run(c.m, images, attack.Misclassification{Labels: labels}, eps)

@@ -5,7 +5,7 @@
 // GoNB look the module up on the network (`go get`), which a pinned, offline
 // setup must never need. tests/test_notebooks.py checks every notebook
 // import against go.mod. The committed notebooks no longer import
-// janpfeifer/must (experiment.Check and Show end a cell on an error); it
+// janpfeifer/must (notebook.Check and Show end a cell on an error); it
 // stays, pinned, for the cells users write, as the project's stack promises.
 package notebookdeps
 

@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -139,7 +139,7 @@ func (a *APGD) budgeted(c *call, budgets []float64) (outcome, error) {
 		return outcome{}, err
 	}
 	key := apgdKey{a.Distance, a.Loss, c.crit.Targeted()}
-	exec, err := stepExec(m, key, len(apgdState), 5, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	exec, err := stepExec(m, key, len(apgdState), 5, func(scope *model.Scope, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 		return apgdStep(scope, m, key, state, fixed, scalars)
 	})
 	if err != nil {
@@ -160,7 +160,7 @@ func (a *APGD) budgeted(c *call, budgets []float64) (outcome, error) {
 	if targetRuns == nil {
 		targetRuns = [][]int32{lossTargets}
 	}
-	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
+	dims := c.imageDims()
 	rng := newRand(a.Seed)
 	out := outcome{images: append([]float32(nil), c.images...), claimed: make([]bool, c.n), steps: make([]int, c.n)}
 	schedule := apgdCheckpoints(a.Steps)
@@ -271,22 +271,24 @@ func int32s(xs []int) []int32 {
 }
 
 // apgdLoss is the loss APGD ascends, per image.
-func apgdLoss(logits, labels, targets *Node, loss Loss, targeted bool) *Node {
+func apgdLoss(logits, labels, targets *graph.Node, loss Loss, targeted bool) *graph.Node {
 	switch loss {
 	case DLR, TargetedDLR:
 		// The r-th largest logit, [B], differentiable: sorting picks the
 		// classes, the gradient flows through their logits.
-		_, order := TopK(StopGradient(logits), 4, -1)
-		rank := func(r int) *Node { return logitOf(logits, Reshape(Slice(order, AxisRange(), AxisElem(r)), -1)) }
+		_, order := graph.TopK(graph.StopGradient(logits), 4, -1)
+		rank := func(r int) *graph.Node {
+			return logitOf(logits, graph.Reshape(graph.Slice(order, graph.AxisRange(), graph.AxisElem(r)), -1))
+		}
 		first, third := rank(0), rank(2)
 		if loss == DLR {
-			return Neg(Div(Sub(logitOf(logits, labels), largestOther(logits, labels)), AddScalar(Sub(first, third), 1e-12)))
+			return graph.Neg(graph.Div(graph.Sub(logitOf(logits, labels), largestOther(logits, labels)), graph.AddScalar(graph.Sub(first, third), 1e-12)))
 		}
-		return Neg(Div(Sub(logitOf(logits, labels), logitOf(logits, targets)), AddScalar(Sub(first, MulScalar(Add(third, rank(3)), 0.5)), 1e-12)))
+		return graph.Neg(graph.Div(graph.Sub(logitOf(logits, labels), logitOf(logits, targets)), graph.AddScalar(graph.Sub(first, graph.MulScalar(graph.Add(third, rank(3)), 0.5)), 1e-12)))
 	}
 	ce := crossEntropy(logits, labels)
 	if targeted {
-		return Neg(ce)
+		return graph.Neg(ce)
 	}
 	return ce
 }
@@ -296,42 +298,42 @@ func apgdLoss(logits, labels, targets *Node, loss Loss, targeted bool) *Node {
 // originals, the criterion's classes, the loss's labels and targets, the
 // budgets. scalars: the last-call flag, whether this is the first call,
 // whether it is a checkpoint, and ρ times the checkpoint's window.
-func apgdStep(scope *model.Scope, m classifier.Differentiable, key apgdKey, state, fixed, scalars []*Node) ([]*Node, *Node) {
+func apgdStep(scope *model.Scope, m classifier.Differentiable, key apgdKey, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 	x, previous, best, bestGradient, bestLoss, previousLoss := state[0], state[1], state[2], state[3], state[4], state[5]
 	rises, stepSize, lastCheckLoss, halvedAtLastCheck := state[6], state[7], state[8], state[9]
 	x0, classes, lossLabels, lossTargets, eps := fixed[0], fixed[1], fixed[2], fixed[3], fixed[4]
 	first, checkpoint, minRises := scalars[1], scalars[2], scalars[3]
 
-	logits, loss, g := lossGradient(scope, m, x, func(logits *Node) *Node {
+	logits, loss, g := lossGradient(scope, m, x, func(logits *graph.Node) *graph.Node {
 		return apgdLoss(logits, lossLabels, lossTargets, key.loss, key.targeted)
 	})
 	done := isAdversarial(logits, classes, key.targeted)
 
-	improved := GreaterThan(loss, bestLoss)
-	best, bestGradient, bestLoss = selectImages(improved, x, best), selectImages(improved, g, bestGradient), Max(loss, bestLoss)
-	rises = Add(rises, ConvertDType(GreaterThan(loss, previousLoss), rises.DType()))
-	lastCheckLoss = Where(first, loss, lastCheckLoss)
+	improved := graph.GreaterThan(loss, bestLoss)
+	best, bestGradient, bestLoss = selectImages(improved, x, best), selectImages(improved, g, bestGradient), graph.Max(loss, bestLoss)
+	rises = graph.Add(rises, graph.ConvertDType(graph.GreaterThan(loss, previousLoss), rises.DType()))
+	lastCheckLoss = graph.Where(first, loss, lastCheckLoss)
 
 	// At a checkpoint, halve the step size and go back to the best point
 	// where the loss rose too rarely, or where nothing improved since a
 	// checkpoint that did not halve.
-	stalled := And(Not(halvedAtLastCheck), GreaterOrEqual(lastCheckLoss, bestLoss))
-	halve := And(checkpoint, Or(LessOrEqual(rises, minRises), stalled))
-	stepSize = Where(halve, MulScalar(stepSize, 0.5), stepSize)
+	stalled := graph.And(graph.Not(halvedAtLastCheck), graph.GreaterOrEqual(lastCheckLoss, bestLoss))
+	halve := graph.And(checkpoint, graph.Or(graph.LessOrEqual(rises, minRises), stalled))
+	stepSize = graph.Where(halve, graph.MulScalar(stepSize, 0.5), stepSize)
 	from, direction := selectImages(halve, best, x), selectImages(halve, bestGradient, g)
-	halvedAtLastCheck = Where(checkpoint, halve, halvedAtLastCheck)
-	lastCheckLoss = Where(checkpoint, bestLoss, lastCheckLoss)
-	rises = Where(checkpoint, ZerosLike(rises), rises)
+	halvedAtLastCheck = graph.Where(checkpoint, halve, halvedAtLastCheck)
+	lastCheckLoss = graph.Where(checkpoint, bestLoss, lastCheckLoss)
+	rises = graph.Where(checkpoint, graph.ZerosLike(rises), rises)
 
 	// The step, then momentum: x' = P(from + α(z − from) + (1−α)(from − previous)).
-	z := project(Add(from, Mul(perImageScalar(stepSize, x), normalize(direction, key.norm))), x0, eps, key.norm)
-	alpha := Where(first, OnesLike(stepSize), MulScalar(OnesLike(stepSize), 0.75))
+	z := project(graph.Add(from, graph.Mul(perImageScalar(stepSize, x), normalize(direction, key.norm))), x0, eps, key.norm)
+	alpha := graph.Where(first, graph.OnesLike(stepSize), graph.MulScalar(graph.OnesLike(stepSize), 0.75))
 	alpha = perImageScalar(alpha, x)
-	moved := project(Add(from, Add(Mul(alpha, Sub(z, from)), Mul(OneMinus(alpha), Sub(from, previous)))), x0, eps, key.norm)
+	moved := project(graph.Add(from, graph.Add(graph.Mul(alpha, graph.Sub(z, from)), graph.Mul(graph.OneMinus(alpha), graph.Sub(from, previous)))), x0, eps, key.norm)
 
-	next := []*Node{moved, from, best, bestGradient, bestLoss, loss, rises, stepSize, lastCheckLoss, halvedAtLastCheck}
+	next := []*graph.Node{moved, from, best, bestGradient, bestLoss, loss, rises, stepSize, lastCheckLoss, halvedAtLastCheck}
 	for i, n := range next {
-		next[i] = StopGradient(selectImages(done, state[i], n))
+		next[i] = graph.StopGradient(selectImages(done, state[i], n))
 	}
 	return next, done
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -114,14 +114,14 @@ func (a *TargetedAscent) search(c *call) (outcome, error) {
 		return outcome{}, err
 	}
 	key := ascentKey{a.Scaling}
-	exec, err := stepExec(m, key, 2, 1, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	exec, err := stepExec(m, key, 2, 1, func(scope *model.Scope, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 		return ascentStep(scope, m, key, state[0], fixed[0], scalars[1])
 	})
 	if err != nil {
 		return outcome{}, err
 	}
 	k := c.g.Classes
-	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
+	dims := c.imageDims()
 	x := newValues(append([]float32(nil), c.images...), dims...)
 	trajectories := make([]Trajectory, c.n)
 	finished := make([]bool, c.n)
@@ -171,9 +171,9 @@ func (a *TargetedAscent) search(c *call) (outcome, error) {
 // divides out, so the step is the article's; but the log's gradient stays
 // defined where p_target underflows to zero in float32 (a very confident
 // model), where the plain gradient would vanish and stall the attack.
-func ascentStep(scope *model.Scope, m classifier.Differentiable, key ascentKey, x, targets, stepSize *Node) ([]*Node, *Node) {
-	logits, _, g := lossGradient(scope, m, x, func(logits *Node) *Node { return Neg(crossEntropy(logits, targets)) })
+func ascentStep(scope *model.Scope, m classifier.Differentiable, key ascentKey, x, targets, stepSize *graph.Node) ([]*graph.Node, *graph.Node) {
+	logits, _, g := lossGradient(scope, m, x, func(logits *graph.Node) *graph.Node { return graph.Neg(crossEntropy(logits, targets)) })
 	done := isAdversarial(logits, targets, true)
-	moved := ClipScalar(Add(x, Mul(stepSize, key.scaling.scale(g))), 0, 1)
-	return []*Node{StopGradient(selectImages(done, x, moved)), StopGradient(Softmax(logits, -1))}, done
+	moved := graph.ClipScalar(graph.Add(x, graph.Mul(stepSize, key.scaling.scale(g))), 0, 1)
+	return []*graph.Node{graph.StopGradient(selectImages(done, x, moved)), graph.StopGradient(graph.Softmax(logits, -1))}, done
 }

@@ -66,6 +66,17 @@ func (c *call) cleanProbabilities() ([]float32, error) {
 	return c.clean, nil
 }
 
+// imageDims is the shape of one image in a loop's columns.
+func (c *call) imageDims() []int { return []int{c.g.Rows, c.g.Cols, c.g.Channels} }
+
+// movingAndZeros returns the state that most loops start from: a copy of
+// the images, which the steps move, and a zero image per image (an
+// accumulated perturbation or a momentum).
+func (c *call) movingAndZeros() (x, zeros *values[float32]) {
+	dims := c.imageDims()
+	return newValues(append([]float32(nil), c.images...), dims...), newValues(make([]float32, len(c.images)), dims...)
+}
+
 func newCall(m classifier.Predictor, images []float32, crit Criterion) (*call, error) {
 	if m == nil {
 		return nil, fmt.Errorf("attack: the model is nil")

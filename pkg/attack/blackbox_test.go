@@ -138,7 +138,7 @@ func TestBlackBoxAttacksUseAnswersOnlyAndCountThem(t *testing.T) {
 
 func maxQueries(a attack.Attack) int {
 	switch a := a.(type) {
-	case *attack.SquareAttack:
+	case *attack.Square:
 		return a.MaxQueries
 	case *attack.SimBA:
 		return a.MaxQueries
@@ -156,7 +156,7 @@ func TestBlackBoxAttacksRepeatWithTheirSeed(t *testing.T) {
 		run := func(seed int64) *attack.Result {
 			t.Helper()
 			switch a := c.attack.(type) {
-			case *attack.SquareAttack:
+			case *attack.Square:
 				a.Seed = seed
 			case *attack.SimBA:
 				a.Seed = seed

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -98,14 +98,14 @@ func (a *CarliniWagner) search(c *call) (outcome, error) {
 		return outcome{}, err
 	}
 	key := cwKey{c.crit.Targeted()}
-	exec, err := stepExec(m, key, 7, 4, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	exec, err := stepExec(m, key, 7, 4, func(scope *model.Scope, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 		return cwStep(scope, m, key, state, fixed, scalars)
 	})
 	if err != nil {
 		return outcome{}, err
 	}
 	p := c.g.Pixels()
-	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
+	dims := c.imageDims()
 	// w₀: the originals in tanh space.
 	w0 := make([]float32, len(c.images))
 	for i, v := range c.images {
@@ -181,48 +181,48 @@ func (a *CarliniWagner) search(c *call) (outcome, error) {
 // w₀, the classes, c, the originals. scalars: the last-call flag, whether
 // to check for an early abort, the learning rate, Adam's bias corrections
 // 1−β₁ᵗ and 1−β₂ᵗ, κ.
-func cwStep(scope *model.Scope, m classifier.Differentiable, key cwKey, state, fixed, scalars []*Node) ([]*Node, *Node) {
+func cwStep(scope *model.Scope, m classifier.Differentiable, key cwKey, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 	delta, moment1, moment2, best, bestNorm, found, lastLoss := state[0], state[1], state[2], state[3], state[4], state[5], state[6]
 	w0, classes, consts, originals := fixed[0], fixed[1], fixed[2], fixed[3]
 	check, rate, bias1, bias2, kappa := scalars[1], scalars[2], scalars[3], scalars[4], scalars[5]
-	toImage := func(w *Node) *Node { return AddScalar(MulScalar(Tanh(w), 0.5), 0.5) }
-	tanh := Tanh(Add(w0, delta))
-	x := AddScalar(MulScalar(tanh, 0.5), 0.5)
+	toImage := func(w *graph.Node) *graph.Node { return graph.AddScalar(graph.MulScalar(graph.Tanh(w), 0.5), 0.5) }
+	tanh := graph.Tanh(graph.Add(w0, delta))
+	x := graph.AddScalar(graph.MulScalar(tanh, 0.5), 0.5)
 	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
-	margin := Sub(logitOf(logits, classes), largestOther(logits, classes)) // Untargeted: the label must lose.
+	margin := graph.Sub(logitOf(logits, classes), largestOther(logits, classes)) // Untargeted: the label must lose.
 	if key.targeted {
-		margin = Neg(margin) // Targeted: the target must win.
+		margin = graph.Neg(margin) // Targeted: the target must win.
 	}
-	margin = Add(margin, kappa)
+	margin = graph.Add(margin, kappa)
 	// The distance term is measured from the original as tanh space gives
 	// it back (Foolbox's rule), the best distance from the original itself.
-	fromOriginal := Sub(x, toImage(w0))
-	penalty := Mul(consts, Max(margin, ZerosLike(margin)))
-	loss := Add(penalty, Reshape(perImage(Square(fromOriginal), ReduceSum), -1)) // [B]
+	fromOriginal := graph.Sub(x, toImage(w0))
+	penalty := graph.Mul(consts, graph.Max(margin, graph.ZerosLike(margin)))
+	loss := graph.Add(penalty, graph.Reshape(perImage(graph.Square(fromOriginal), graph.ReduceSum), -1)) // [B]
 	// The gradient with respect to δ: the penalty's through the model, the
 	// distance's directly, then through x = (tanh(w₀+δ)+1)/2.
-	gx := Add(vjp(Gradient(ReduceAllSum(penalty), logits)[0]), MulScalar(fromOriginal, 2))
-	g := Mul(gx, MulScalar(OneMinus(Square(tanh)), 0.5))
+	gx := graph.Add(vjp(graph.Gradient(graph.ReduceAllSum(penalty), logits)[0]), graph.MulScalar(fromOriginal, 2))
+	g := graph.Mul(gx, graph.MulScalar(graph.OneMinus(graph.Square(tanh)), 0.5))
 
-	nextM1 := Add(MulScalar(moment1, adamBeta1), MulScalar(g, 1-adamBeta1))
-	nextM2 := Add(MulScalar(moment2, adamBeta2), MulScalar(Square(g), 1-adamBeta2))
-	unbiased1, unbiased2 := Div(nextM1, bias1), Div(nextM2, bias2)
-	nextDelta := Sub(delta, Mul(rate, Div(unbiased1, AddScalar(Sqrt(unbiased2), adamEpsilon))))
+	nextM1 := graph.Add(graph.MulScalar(moment1, adamBeta1), graph.MulScalar(g, 1-adamBeta1))
+	nextM2 := graph.Add(graph.MulScalar(moment2, adamBeta2), graph.MulScalar(graph.Square(g), 1-adamBeta2))
+	unbiased1, unbiased2 := graph.Div(nextM1, bias1), graph.Div(nextM2, bias2)
+	nextDelta := graph.Sub(delta, graph.Mul(rate, graph.Div(unbiased1, graph.AddScalar(graph.Sqrt(unbiased2), adamEpsilon))))
 
-	adversarial := LessThan(margin, ZerosLike(margin))
-	distance := Reshape(norm(Sub(x, originals), L2), -1)
-	improved := And(adversarial, LessThan(distance, bestNorm))
+	adversarial := graph.LessThan(margin, graph.ZerosLike(margin))
+	distance := graph.Reshape(norm(graph.Sub(x, originals), L2), -1)
+	improved := graph.And(adversarial, graph.LessThan(distance, bestNorm))
 
 	// Abort-early: at each check, an image whose loss has not fallen by
 	// 0.01% since the last check stops, and this step is not recorded.
-	abort := And(check, Not(LessOrEqual(loss, MulScalar(lastLoss, 0.9999))))
-	next := []*Node{
+	abort := graph.And(check, graph.Not(graph.LessOrEqual(loss, graph.MulScalar(lastLoss, 0.9999))))
+	next := []*graph.Node{
 		nextDelta, nextM1, nextM2,
-		selectImages(improved, x, best), Where(improved, distance, bestNorm),
-		Or(found, adversarial), Where(check, loss, lastLoss),
+		selectImages(improved, x, best), graph.Where(improved, distance, bestNorm),
+		graph.Or(found, adversarial), graph.Where(check, loss, lastLoss),
 	}
 	for i, n := range next {
-		next[i] = StopGradient(selectImages(abort, state[i], n))
+		next[i] = graph.StopGradient(selectImages(abort, state[i], n))
 	}
 	return next, abort
 }

@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -99,17 +99,17 @@ func (a *DeepFool) search(c *call) (outcome, error) {
 		}
 	}
 	key := deepFoolKey{a.Distance, k}
-	exec, err := stepExec(m, key, 2, 3, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	exec, err := stepExec(m, key, 2, 3, func(scope *model.Scope, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 		return deepFoolStep(scope, m, key, state[0], state[1], fixed[0], fixed[1], fixed[2], scalars[1])
 	})
 	if err != nil {
 		return outcome{}, err
 	}
-	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
-	x := newValues(append([]float32(nil), c.images...), dims...)
+	dims := c.imageDims()
+	x, zeros := c.movingAndZeros()
 	l := &loop{
 		exec:    exec,
-		state:   []column{x, newValues(make([]float32, len(c.images)), dims...)},
+		state:   []column{x, zeros},
 		fixed:   []column{newValues(c.images, dims...), newValues(c.classes), newValues(candidates, k)},
 		scalars: func(int) []*tensors.Tensor { return []*tensors.Tensor{tensors.FromScalar(float32(a.Overshoot))} },
 		steps:   a.Steps,
@@ -125,38 +125,40 @@ func (a *DeepFool) search(c *call) (outcome, error) {
 // accumulated perturbation, x0 the originals, labels the true classes,
 // candidates [B, k] the classes to consider (the original prediction
 // first).
-func deepFoolStep(scope *model.Scope, m classifier.Differentiable, key deepFoolKey, x, total, x0, labels, candidates, overshoot *Node) ([]*Node, *Node) {
+func deepFoolStep(scope *model.Scope, m classifier.Differentiable, key deepFoolKey, x, total, x0, labels, candidates, overshoot *graph.Node) ([]*graph.Node, *graph.Node) {
 	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
 	done := isAdversarial(logits, labels, false)
 	numClasses := logits.Shape().Dimensions[1]
-	candidate := func(j int) *Node { return Reshape(Slice(candidates, AxisRange(), AxisElem(j)), -1) }
+	candidate := func(j int) *graph.Node {
+		return graph.Reshape(graph.Slice(candidates, graph.AxisRange(), graph.AxisElem(j)), -1)
+	}
 	original := logitOf(logits, candidate(0))
-	var gaps, directions []*Node
+	var gaps, directions []*graph.Node
 	for j := 1; j < key.candidates; j++ {
-		f := Sub(logitOf(logits, candidate(j)), original) // Negative while the original class wins.
+		f := graph.Sub(logitOf(logits, candidate(j)), original) // Negative while the original class wins.
 		// Its gradient: the Jacobian's product with e_candidate − e_original.
-		w := vjp(Sub(OneHot(candidate(j), numClasses, x.DType()), OneHot(candidate(0), numClasses, x.DType())))
+		w := vjp(graph.Sub(graph.OneHot(candidate(j), numClasses, x.DType()), graph.OneHot(candidate(0), numClasses, x.DType())))
 		dual := L1 // The norm dual to L∞ measures the gradient.
 		if key.norm == L2 {
 			dual = L2
 		}
-		gaps = append(gaps, Div(Abs(f), AddScalar(Reshape(norm(w, dual), -1), 1e-8)))
+		gaps = append(gaps, graph.Div(graph.Abs(f), graph.AddScalar(graph.Reshape(norm(w, dual), -1), 1e-8)))
 		directions = append(directions, w)
 	}
-	gap := Stack(gaps, 1) // [B, k-1]
-	best := ArgMin(gap, -1)
-	choose := OneHot(best, key.candidates-1, x.DType())
-	distance := AddScalar(ReduceSum(Mul(gap, choose), -1), 1e-4)
-	w := ReduceSum(Mul(Stack(directions, 1), Reshape(choose, append([]int{-1, key.candidates - 1}, ones(x.Rank()-1)...)...)), 1)
-	var step *Node
+	gap := graph.Stack(gaps, 1) // [B, k-1]
+	best := graph.ArgMin(gap, -1)
+	choose := graph.OneHot(best, key.candidates-1, x.DType())
+	distance := graph.AddScalar(graph.ReduceSum(graph.Mul(gap, choose), -1), 1e-4)
+	w := graph.ReduceSum(graph.Mul(graph.Stack(directions, 1), graph.Reshape(choose, append([]int{-1, key.candidates - 1}, ones(x.Rank()-1)...)...)), 1)
+	var step *graph.Node
 	if key.norm == L2 {
-		step = Mul(Div(perImageScalar(distance, x), AddScalar(norm(w, L2), 1e-8)), w)
+		step = graph.Mul(graph.Div(perImageScalar(distance, x), graph.AddScalar(norm(w, L2), 1e-8)), w)
 	} else {
-		step = Mul(perImageScalar(distance, x), Sign(w))
+		step = graph.Mul(perImageScalar(distance, x), graph.Sign(w))
 	}
-	nextTotal := Add(total, step)
-	moved := ClipScalar(Add(x0, Mul(OnePlus(ConvertDType(overshoot, x.DType())), nextTotal)), 0, 1)
-	return []*Node{StopGradient(selectImages(done, x, moved)), StopGradient(selectImages(done, total, nextTotal))}, done
+	nextTotal := graph.Add(total, step)
+	moved := graph.ClipScalar(graph.Add(x0, graph.Mul(graph.OnePlus(graph.ConvertDType(overshoot, x.DType())), nextTotal)), 0, 1)
+	return []*graph.Node{graph.StopGradient(selectImages(done, x, moved)), graph.StopGradient(selectImages(done, total, nextTotal))}, done
 }
 
 // ones returns n ones, for reshapes that broadcast.

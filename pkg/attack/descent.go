@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/pkg/classifier"
@@ -66,13 +66,13 @@ func (d descent) run(c *call, budgets []float64) (outcome, error) {
 		return outcome{}, err
 	}
 	key := descentKey{d.norm, c.crit.Targeted(), d.earlyStop}
-	exec, err := stepExec(m, key, 1, 4, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	exec, err := stepExec(m, key, 1, 4, func(scope *model.Scope, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 		return descentStep(scope, m, key, state[0], fixed[0], fixed[1], fixed[2], fixed[3], scalars[0])
 	})
 	if err != nil {
 		return outcome{}, err
 	}
-	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
+	dims := c.imageDims()
 	fixed := []column{newValues(c.images, dims...), newValues(c.classes), newValues(float32s(budgets)),
 		newValues(stepSizes(budgets, d.relStepSize, d.absStepSize))}
 	rng := newRand(d.seed)
@@ -102,17 +102,17 @@ func (d descent) run(c *call, budgets []float64) (outcome, error) {
 // descentStep is one step on a batch: x the current images, x0 the
 // originals, classes the labels or targets, eps and alpha the budgets and
 // step sizes, final the loop's last-call flag.
-func descentStep(scope *model.Scope, m classifier.Differentiable, key descentKey, x, x0, classes, eps, alpha, final *Node) ([]*Node, *Node) {
-	logits, _, g := lossGradient(scope, m, x, func(logits *Node) *Node { return crossEntropy(logits, classes) })
+func descentStep(scope *model.Scope, m classifier.Differentiable, key descentKey, x, x0, classes, eps, alpha, final *graph.Node) ([]*graph.Node, *graph.Node) {
+	logits, _, g := lossGradient(scope, m, x, func(logits *graph.Node) *graph.Node { return crossEntropy(logits, classes) })
 	adversarial := isAdversarial(logits, classes, key.targeted)
 	direction := normalize(g, key.norm)
 	if key.targeted {
-		direction = Neg(direction)
+		direction = graph.Neg(direction)
 	}
-	moved := project(Add(x, Mul(perImageScalar(alpha, x), direction)), x0, eps, key.norm)
+	moved := project(graph.Add(x, graph.Mul(perImageScalar(alpha, x), direction)), x0, eps, key.norm)
 	done := adversarial
 	if !key.earlyStop {
-		done = And(adversarial, final)
+		done = graph.And(adversarial, final)
 	}
-	return []*Node{StopGradient(selectImages(done, x, moved))}, done
+	return []*graph.Node{graph.StopGradient(selectImages(done, x, moved))}, done
 }

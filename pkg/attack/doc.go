@@ -29,7 +29,7 @@
 // predictions, never for a gradient; each has a query budget per image,
 // counts every query (Result.Queries) and repeats exactly with its Seed:
 //
-//	SquareAttack   random square updates at the budget's edge, kept when the margin falls (L∞, L2; Andriushchenko et al.)
+//	Square         random square updates at the budget's edge, kept when the margin falls (L∞, L2; Andriushchenko et al.)
 //	SimBA          steps along random pixel or low-frequency cosine directions (Guo et al.)
 //	HopSkipJump    top-class answers only: boundary search, normal estimate, step (L2, L∞; Chen et al.)
 //

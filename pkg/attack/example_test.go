@@ -6,21 +6,21 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/backend"
 	"github.com/advmlgo/advml/pkg/classifier"
 )
 
 // Any GoMLX graph function of logits is a classifier the attacks take. Here,
 // a toy one on 2×2 images: class 1 when the four values sum to more than 2.
 func Example() {
-	backend, err := testutil.Backend()
+	engine, err := backend.New() // XLA on the CPU.
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	geometry := classifier.Geometry{Rows: 2, Cols: 2, Channels: 1, Classes: 2}
-	m, err := classifier.New(backend, model.NewStore(), geometry, func(_ *model.Scope, images *Node) *Node {
+	m, err := classifier.New(engine, model.NewStore(), geometry, func(_ *model.Scope, images *Node) *Node {
 		sum := ReduceSum(Reshape(images, -1, 4), -1)
 		score := Sub(sum, Scalar(images.Graph(), images.DType(), 2))
 		return Stack([]*Node{Neg(score), score}, 1) // Logits [batch, 2].

@@ -2,7 +2,7 @@ package attack
 
 import (
 	"github.com/gomlx/compute/dtypes"
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/pkg/classifier"
@@ -15,10 +15,10 @@ import (
 // of a loss of the logits summed over the batch. loss returns one value per
 // image, returned too. The gradient goes through the model's own
 // vector-Jacobian product when it has one (classifier.FastGradients).
-func lossGradient(scope *model.Scope, m classifier.Differentiable, x *Node, loss func(logits *Node) *Node) (logits, value, grad *Node) {
+func lossGradient(scope *model.Scope, m classifier.Differentiable, x *graph.Node, loss func(logits *graph.Node) *graph.Node) (logits, value, grad *graph.Node) {
 	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
 	value = loss(logits)
-	return logits, value, vjp(Gradient(ReduceAllSum(value), logits)[0])
+	return logits, value, vjp(graph.Gradient(graph.ReduceAllSum(value), logits)[0])
 }
 
 // tiny keeps divisions by a norm defined when the norm is zero.
@@ -26,99 +26,99 @@ const tiny = 1e-12
 
 // isAdversarial is the criterion in the graph: the argmax of logits equals
 // classes (targeted) or differs from them (untargeted). [B] bool.
-func isAdversarial(logits, classes *Node, targeted bool) *Node {
-	predicted := ConvertDType(ArgMax(logits, -1), classes.DType())
+func isAdversarial(logits, classes *graph.Node, targeted bool) *graph.Node {
+	predicted := graph.ConvertDType(graph.ArgMax(logits, -1), classes.DType())
 	if targeted {
-		return Equal(predicted, classes)
+		return graph.Equal(predicted, classes)
 	}
-	return NotEqual(predicted, classes)
+	return graph.NotEqual(predicted, classes)
 }
 
 // logitOf is, per image, the logit of its class. [B].
-func logitOf(logits, classes *Node) *Node {
-	return ReduceSum(Mul(OneHot(classes, logits.Shape().Dimensions[1], logits.DType()), logits), -1)
+func logitOf(logits, classes *graph.Node) *graph.Node {
+	return graph.ReduceSum(graph.Mul(graph.OneHot(classes, logits.Shape().Dimensions[1], logits.DType()), logits), -1)
 }
 
 // largestOther is, per image, the largest logit of a class other than its
 // class. [B].
-func largestOther(logits, classes *Node) *Node {
-	isClass := ConvertDType(OneHot(classes, logits.Shape().Dimensions[1], logits.DType()), dtypes.Bool)
-	return ReduceMax(Where(isClass, Infinity(logits.Graph(), logits.DType(), -1), logits), -1)
+func largestOther(logits, classes *graph.Node) *graph.Node {
+	isClass := graph.ConvertDType(graph.OneHot(classes, logits.Shape().Dimensions[1], logits.DType()), dtypes.Bool)
+	return graph.ReduceMax(graph.Where(isClass, graph.Infinity(logits.Graph(), logits.DType(), -1), logits), -1)
 }
 
 // crossEntropy is −log softmax(logits)[class] per image: Foolbox's and
 // torchattacks' loss. [B].
-func crossEntropy(logits, classes *Node) *Node {
-	oneHot := OneHot(classes, logits.Shape().Dimensions[1], logits.DType())
-	return Neg(ReduceSum(Mul(oneHot, LogSoftmax(logits, -1)), -1))
+func crossEntropy(logits, classes *graph.Node) *graph.Node {
+	oneHot := graph.OneHot(classes, logits.Shape().Dimensions[1], logits.DType())
+	return graph.Neg(graph.ReduceSum(graph.Mul(oneHot, graph.LogSoftmax(logits, -1)), -1))
 }
 
 // perImage reduces x over every axis but the first, keeping them (for
 // broadcasting back onto images).
-func perImage(x *Node, reduce func(*Node, ...int) *Node) *Node {
+func perImage(x *graph.Node, reduce func(*graph.Node, ...int) *graph.Node) *graph.Node {
 	axes := make([]int, x.Rank()-1)
 	for i := range axes {
 		axes[i] = i + 1
 	}
-	return ReduceAndKeep(x, reduce, axes...)
+	return graph.ReduceAndKeep(x, reduce, axes...)
 }
 
 // norm is the per-image norm d of x, kept [B, 1, 1, 1] (d is L1, L2 or L∞).
-func norm(x *Node, d Distance) *Node {
+func norm(x *graph.Node, d Distance) *graph.Node {
 	switch d {
 	case L1:
-		return perImage(Abs(x), ReduceSum)
+		return perImage(graph.Abs(x), graph.ReduceSum)
 	case L2:
-		return Sqrt(perImage(Square(x), ReduceSum))
+		return graph.Sqrt(perImage(graph.Square(x), graph.ReduceSum))
 	default:
-		return perImage(Abs(x), ReduceMax)
+		return perImage(graph.Abs(x), graph.ReduceMax)
 	}
 }
 
 // atLeast is max(x, floor) elementwise.
-func atLeast(x *Node, floor float64) *Node {
-	return Max(x, Scalar(x.Graph(), x.DType(), floor))
+func atLeast(x *graph.Node, floor float64) *graph.Node {
+	return graph.Max(x, graph.Scalar(x.Graph(), x.DType(), floor))
 }
 
 // normalize turns a gradient into a step direction of unit size in d:
 // sign(g) for L∞ (a zero gradient stays zero), g/‖g‖ for L1 and L2.
-func normalize(g *Node, d Distance) *Node {
+func normalize(g *graph.Node, d Distance) *graph.Node {
 	if d == Linf {
-		return Sign(g)
+		return graph.Sign(g)
 	}
-	return Div(g, atLeast(norm(g, d), tiny))
+	return graph.Div(g, atLeast(norm(g, d), tiny))
 }
 
 // perImageScalar reshapes a [B] value to [B, 1, 1, 1] to scale images.
-func perImageScalar(v, like *Node) *Node {
+func perImageScalar(v, like *graph.Node) *graph.Node {
 	dims := make([]int, like.Rank())
 	for i := range dims {
 		dims[i] = 1
 	}
 	dims[0] = -1
-	return Reshape(ConvertDType(v, like.DType()), dims...)
+	return graph.Reshape(graph.ConvertDType(v, like.DType()), dims...)
 }
 
 // project brings x back within eps ([B]) of x0 in d, then into [0, 1]:
 // Foolbox's projection, clipping for L∞ and shrinking for L1 and L2.
-func project(x, x0, eps *Node, d Distance) *Node {
-	delta := Sub(x, x0)
+func project(x, x0, eps *graph.Node, d Distance) *graph.Node {
+	delta := graph.Sub(x, x0)
 	e := perImageScalar(eps, x)
 	if d == Linf {
-		delta = Min(Max(delta, Neg(e)), e)
+		delta = graph.Min(graph.Max(delta, graph.Neg(e)), e)
 	} else {
-		delta = Mul(delta, Min(OnesLike(e), Div(e, atLeast(norm(delta, d), tiny))))
+		delta = graph.Mul(delta, graph.Min(graph.OnesLike(e), graph.Div(e, atLeast(norm(delta, d), tiny))))
 	}
-	return ClipScalar(Add(x0, delta), 0, 1)
+	return graph.ClipScalar(graph.Add(x0, delta), 0, 1)
 }
 
 // selectImages returns, per image, ifTrue where mask ([B] bool) holds and
 // ifFalse elsewhere. ifTrue and ifFalse are [B, ...] of any rank.
-func selectImages(mask, ifTrue, ifFalse *Node) *Node {
+func selectImages(mask, ifTrue, ifFalse *graph.Node) *graph.Node {
 	dims := make([]int, ifTrue.Rank())
 	for i := range dims {
 		dims[i] = 1
 	}
 	dims[0] = -1
-	return Where(BroadcastToDims(Reshape(mask, dims...), ifTrue.Shape().Dimensions...), ifTrue, ifFalse)
+	return graph.Where(graph.BroadcastToDims(graph.Reshape(mask, dims...), ifTrue.Shape().Dimensions...), ifTrue, ifFalse)
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -85,14 +85,14 @@ func (a *JSMA) search(c *call) (outcome, error) {
 		targets = runs[0]
 	}
 	targeted := c.crit.Targeted()
-	exec, err := stepExec(m, targeted, 2, 2, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	exec, err := stepExec(m, targeted, 2, 2, func(scope *model.Scope, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 		return jsmaStep(scope, m, targeted, state[0], state[1], fixed[0], fixed[1], scalars[1])
 	})
 	if err != nil {
 		return outcome{}, err
 	}
 	p := c.g.Pixels()
-	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
+	dims := c.imageDims()
 	x := newValues(append([]float32(nil), c.images...), dims...)
 	// The search domain: pixels that can still rise.
 	domain := make([]bool, len(c.images))
@@ -132,31 +132,31 @@ func (a *JSMA) search(c *call) (outcome, error) {
 // jsmaStep raises the most salient pair of pixels of each image. state: the
 // images and the search domain [B, pixels]; fixed: the criterion's classes
 // and the targets; theta the change.
-func jsmaStep(scope *model.Scope, m classifier.Differentiable, targeted bool, x, domain, classes, targets, theta *Node) ([]*Node, *Node) {
+func jsmaStep(scope *model.Scope, m classifier.Differentiable, targeted bool, x, domain, classes, targets, theta *graph.Node) ([]*graph.Node, *graph.Node) {
 	logits, vjp := classifier.LogitsWithVJP(scope, m, x)
 	adversarial := isAdversarial(logits, classes, targeted)
-	isTarget := OneHot(targets, logits.Shape().Dimensions[1], x.DType())
-	alpha := vjp(isTarget)          // ∂z_target/∂x
-	beta := vjp(OneMinus(isTarget)) // ∂(Σ_{j≠target} z_j)/∂x
+	isTarget := graph.OneHot(targets, logits.Shape().Dimensions[1], x.DType())
+	alpha := vjp(isTarget)                // ∂z_target/∂x
+	beta := vjp(graph.OneMinus(isTarget)) // ∂(Σ_{j≠target} z_j)/∂x
 	batch := x.Shape().Dimensions[0]
 	pixels := x.Shape().Size() / batch
-	alpha, beta = Reshape(alpha, batch, pixels), Reshape(beta, batch, pixels)
-	pairSum := func(v *Node) *Node { // [B, P, P]: v_p + v_q.
-		return Add(Reshape(v, batch, pixels, 1), Reshape(v, batch, 1, pixels))
+	alpha, beta = graph.Reshape(alpha, batch, pixels), graph.Reshape(beta, batch, pixels)
+	pairSum := func(v *graph.Node) *graph.Node { // [B, P, P]: v_p + v_q.
+		return graph.Add(graph.Reshape(v, batch, pixels, 1), graph.Reshape(v, batch, 1, pixels))
 	}
 	a, b := pairSum(alpha), pairSum(beta)
-	inDomain := And(Reshape(domain, batch, pixels, 1), Reshape(domain, batch, 1, pixels))
+	inDomain := graph.And(graph.Reshape(domain, batch, pixels, 1), graph.Reshape(domain, batch, 1, pixels))
 	pairs := shapes.Make(dtypes.Int32, batch, pixels, pixels)
-	distinct := NotEqual(Iota(x.Graph(), pairs, 1), Iota(x.Graph(), pairs, 2))
-	valid := And(And(inDomain, distinct), And(GreaterThan(a, ZerosLike(a)), LessThan(b, ZerosLike(b))))
-	score := Where(valid, Mul(a, Neg(b)), Infinity(x.Graph(), x.DType(), -1))
-	flat := Reshape(score, batch, pixels*pixels)
-	best := ArgMax(flat, -1)
-	stuck := Not(ReduceLogicalOr(Reshape(valid, batch, pixels*pixels), -1))
-	first, second := Div(best, ConstAs(best, pixels)), Mod(best, ConstAs(best, pixels))
-	chosen := Add(OneHot(first, pixels, x.DType()), OneHot(second, pixels, x.DType()))
-	moved := ClipScalar(Add(x, Mul(theta, Reshape(chosen, x.Shape().Dimensions...))), 0, 1)
-	nextDomain := And(domain, Not(GreaterThan(chosen, ZerosLike(chosen))))
-	done := Or(adversarial, stuck)
-	return []*Node{StopGradient(selectImages(done, x, moved)), selectImages(done, domain, nextDomain)}, done
+	distinct := graph.NotEqual(graph.Iota(x.Graph(), pairs, 1), graph.Iota(x.Graph(), pairs, 2))
+	valid := graph.And(graph.And(inDomain, distinct), graph.And(graph.GreaterThan(a, graph.ZerosLike(a)), graph.LessThan(b, graph.ZerosLike(b))))
+	score := graph.Where(valid, graph.Mul(a, graph.Neg(b)), graph.Infinity(x.Graph(), x.DType(), -1))
+	flat := graph.Reshape(score, batch, pixels*pixels)
+	best := graph.ArgMax(flat, -1)
+	stuck := graph.Not(graph.ReduceLogicalOr(graph.Reshape(valid, batch, pixels*pixels), -1))
+	first, second := graph.Div(best, graph.ConstAs(best, pixels)), graph.Mod(best, graph.ConstAs(best, pixels))
+	chosen := graph.Add(graph.OneHot(first, pixels, x.DType()), graph.OneHot(second, pixels, x.DType()))
+	moved := graph.ClipScalar(graph.Add(x, graph.Mul(theta, graph.Reshape(chosen, x.Shape().Dimensions...))), 0, 1)
+	nextDomain := graph.And(domain, graph.Not(graph.GreaterThan(chosen, graph.ZerosLike(chosen))))
+	done := graph.Or(adversarial, stuck)
+	return []*graph.Node{graph.StopGradient(selectImages(done, x, moved)), selectImages(done, domain, nextDomain)}, done
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -73,17 +73,17 @@ func (a *MIFGSM) budgeted(c *call, budgets []float64) (outcome, error) {
 		return outcome{}, err
 	}
 	key := miFGSMKey{c.crit.Targeted(), !a.LastIterate}
-	exec, err := stepExec(m, key, 2, 4, func(scope *model.Scope, state, fixed, scalars []*Node) ([]*Node, *Node) {
+	exec, err := stepExec(m, key, 2, 4, func(scope *model.Scope, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 		return miFGSMStep(scope, m, key, state, fixed, scalars)
 	})
 	if err != nil {
 		return outcome{}, err
 	}
-	dims := []int{c.g.Rows, c.g.Cols, c.g.Channels}
-	x := newValues(append([]float32(nil), c.images...), dims...)
+	dims := c.imageDims()
+	x, zeros := c.movingAndZeros()
 	l := &loop{
 		exec:  exec,
-		state: []column{x, newValues(make([]float32, len(c.images)), dims...)},
+		state: []column{x, zeros},
 		fixed: []column{newValues(c.images, dims...), newValues(c.classes), newValues(float32s(budgets)), newValues(stepSizes(budgets, a.RelStepSize, a.StepSize))},
 		scalars: func(int) []*tensors.Tensor {
 			return []*tensors.Tensor{tensors.FromScalar(float32(a.Decay))}
@@ -99,20 +99,20 @@ func (a *MIFGSM) budgeted(c *call, budgets []float64) (outcome, error) {
 
 // miFGSMStep is one step: state x and the momentum; fixed the originals,
 // classes, budgets and step sizes; scalars the last-call flag and the decay.
-func miFGSMStep(scope *model.Scope, m classifier.Differentiable, key miFGSMKey, state, fixed, scalars []*Node) ([]*Node, *Node) {
+func miFGSMStep(scope *model.Scope, m classifier.Differentiable, key miFGSMKey, state, fixed, scalars []*graph.Node) ([]*graph.Node, *graph.Node) {
 	x, momentum := state[0], state[1]
 	x0, classes, eps, alpha := fixed[0], fixed[1], fixed[2], fixed[3]
 	final, decay := scalars[0], scalars[1]
-	logits, _, g := lossGradient(scope, m, x, func(logits *Node) *Node { return crossEntropy(logits, classes) })
+	logits, _, g := lossGradient(scope, m, x, func(logits *graph.Node) *graph.Node { return crossEntropy(logits, classes) })
 	adversarial := isAdversarial(logits, classes, key.targeted)
 	if key.targeted {
-		g = Neg(g)
+		g = graph.Neg(g)
 	}
-	nextMomentum := Add(Mul(decay, momentum), Div(g, atLeast(norm(g, L1), tiny)))
-	moved := project(Add(x, Mul(perImageScalar(alpha, x), Sign(nextMomentum))), x0, eps, Linf)
+	nextMomentum := graph.Add(graph.Mul(decay, momentum), graph.Div(g, atLeast(norm(g, L1), tiny)))
+	moved := project(graph.Add(x, graph.Mul(perImageScalar(alpha, x), graph.Sign(nextMomentum))), x0, eps, Linf)
 	done := adversarial
 	if !key.earlyStop {
-		done = And(adversarial, final)
+		done = graph.And(adversarial, final)
 	}
-	return []*Node{StopGradient(selectImages(done, x, moved)), StopGradient(selectImages(done, momentum, nextMomentum))}, done
+	return []*graph.Node{graph.StopGradient(selectImages(done, x, moved)), graph.StopGradient(selectImages(done, momentum, nextMomentum))}, done
 }

@@ -11,6 +11,11 @@ import (
 // cross-entropy, each projected back into the ball and into [0, 1]. An
 // image that survives every step is attacked again from a new random point,
 // up to Restarts times.
+//
+// Each image stops at its first adversarial iterate, which a later step
+// could undo; Foolbox's PGD runs every step and returns the last iterate.
+// Set LastIterate for that, for instance when the adversarials are to
+// transfer to another model: a last iterate sits deeper in the wrong class.
 type PGD struct {
 	Distance Distance // Linf (the default), L2 or L1.
 	Steps    int      // 0: 40 in L∞, 50 in L2 and L1.
@@ -30,11 +35,11 @@ type PGD struct {
 }
 
 // NewPGD returns PGD in d with Foolbox's defaults: L∞ 40 steps of ε/30,
-// L2 and L1 50 steps of 0.025·ε, a random start, one run. It is &PGD{Distance: d}:
+// L2 and L1 50 steps of 0.025·ε, a random start, one run; unlike Foolbox,
+// each image stops at its first success (see LastIterate). It is &PGD{Distance: d}:
 // the zero value of every other field means that default.
 func NewPGD(d Distance) *PGD { return &PGD{Distance: d} }
 
-// withDefaults returns the settings with every zero replaced by its default.
 // WithDefaults returns the settings as they run: a copy with every zero
 // replaced by its documented default.
 func (a PGD) WithDefaults() PGD {

@@ -22,7 +22,7 @@ import (
 // bump that peaks at the window's centre (the paper's pseudo-Gaussian
 // shape). The margin is computed from log-probabilities, which differ from
 // the logits by a constant per image.
-type SquareAttack struct {
+type Square struct {
 	Distance   Distance // Linf (the default) or L2.
 	MaxQueries int      // Queries per image, at least 1 (0: 5,000).
 	// PInit is the fraction of the image's pixels the first windows cover;
@@ -34,25 +34,25 @@ type SquareAttack struct {
 
 // NewSquare returns the Square Attack in d with AutoAttack's settings:
 // 5,000 queries, PInit 0.8.
-func NewSquare(d Distance) *SquareAttack { return &SquareAttack{Distance: d} }
+func NewSquare(d Distance) *Square { return &Square{Distance: d} }
 
 // WithDefaults returns the settings as they run: a copy with every zero
 // replaced by its documented default.
-func (a SquareAttack) WithDefaults() SquareAttack {
+func (a Square) WithDefaults() Square {
 	a.Distance, a.MaxQueries, a.PInit = a.Distance.or(Linf), orInt(a.MaxQueries, 5000), orFloat(a.PInit, 0.8)
 	return a
 }
 
 // Run attacks images within each budget of epsilons (at least one).
-func (a *SquareAttack) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
+func (a *Square) Run(m classifier.Predictor, images []float32, crit Criterion, epsilons ...float64) (*Result, error) {
 	return runFixed(a, m, images, crit, epsilons)
 }
 
 // Norm is the distance of the budget.
-func (a *SquareAttack) Norm() Distance { return a.Distance.or(Linf) }
+func (a *Square) Norm() Distance { return a.Distance.or(Linf) }
 
 // String names the attack and its settings.
-func (a *SquareAttack) String() string {
+func (a *Square) String() string {
 	d := a.WithDefaults()
 	a = &d
 	return fmt.Sprintf("Square %v (%d queries, p %g)", a.Distance, a.MaxQueries, a.PInit)
@@ -65,7 +65,7 @@ var squareHalvings = []int{10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000}
 // windowSide is the side of the square windows at query q: the square root
 // of the fraction p of the image's area, at least 1 and smaller than the
 // image.
-func (a *SquareAttack) windowSide(q, rows, cols int) int {
+func (a *Square) windowSide(q, rows, cols int) int {
 	p := a.PInit
 	scaled := int(float64(q) / float64(a.MaxQueries) * 10000)
 	for _, h := range squareHalvings {
@@ -77,7 +77,7 @@ func (a *SquareAttack) windowSide(q, rows, cols int) int {
 	return max(1, min(s, min(rows, cols)-1))
 }
 
-func (a *SquareAttack) budgeted(c *call, budgets []float64) (outcome, error) {
+func (a *Square) budgeted(c *call, budgets []float64) (outcome, error) {
 	d := a.WithDefaults()
 	a = &d
 	switch {
@@ -179,7 +179,7 @@ func setDelta(c *call, i, j int, v float64, delta []float32) {
 }
 
 // initial draws image i's first perturbation into delta.
-func (a *SquareAttack) initial(c *call, i int, eps float64, delta []float32, rng *rand.Rand) {
+func (a *Square) initial(c *call, i int, eps float64, delta []float32, rng *rand.Rand) {
 	g := c.g
 	if a.Distance == Linf {
 		// Vertical stripes: one random sign per column and channel.
@@ -212,7 +212,7 @@ func (a *SquareAttack) initial(c *call, i int, eps float64, delta []float32, rng
 
 // redrawLinf sets a random window of side s of delta to ±ε per channel,
 // drawing again (a few times) when the window would not change.
-func (a *SquareAttack) redrawLinf(c *call, i int, eps float64, s int, delta []float32, rng *rand.Rand) {
+func (a *Square) redrawLinf(c *call, i int, eps float64, s int, delta []float32, rng *rand.Rand) {
 	g := c.g
 	for range 10 {
 		r0, c0 := rng.IntN(g.Rows-s+1), rng.IntN(g.Cols-s+1)
@@ -240,7 +240,7 @@ func (a *SquareAttack) redrawLinf(c *call, i int, eps float64, s int, delta []fl
 // replacing it succeeded more often on MNIST, 84% against 78% of 200 test
 // images at ε = 2 with 5,000 queries, where the box clips half of any
 // random perturbation away.)
-func (a *SquareAttack) redrawL2(c *call, i int, eps float64, s int, delta []float32, rng *rand.Rand) {
+func (a *Square) redrawL2(c *call, i int, eps float64, s int, delta []float32, rng *rand.Rand) {
 	g := c.g
 	r1, c1 := rng.IntN(g.Rows-s+1), rng.IntN(g.Cols-s+1)
 	r2, c2 := rng.IntN(g.Rows-s+1), rng.IntN(g.Cols-s+1)

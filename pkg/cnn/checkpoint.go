@@ -1,61 +1,22 @@
 package cnn
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
+
+	"github.com/advmlgo/advml/pkg/classifier"
 )
 
 // ErrNoCheckpoint is returned (wrapped) by Load when the folder holds no
 // checkpoint.
-var ErrNoCheckpoint = errors.New("no checkpoint")
+var ErrNoCheckpoint = classifier.ErrNoCheckpoint
 
-// Save writes the model (weights, optimizer state and Config) as a GoMLX
-// checkpoint into dir. It writes into a new folder beside dir and swaps it
-// in only once complete, so a failed save leaves an earlier checkpoint whole.
-func (m *Model) Save(dir string) error {
-	if dir == "" {
-		return fmt.Errorf("cnn.Save: empty checkpoint folder name")
-	}
-	dir = filepath.Clean(dir)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("cnn.Save: %w", err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".saving-")
-	if err != nil {
-		return fmt.Errorf("cnn.Save: %w", err)
-	}
-	defer os.RemoveAll(tmp) // Gone once renamed; cleans up after a failure.
-	h, err := checkpoint.Build(m.Store()).Dir(tmp).Keep(1).Done()
-	if err == nil {
-		err = h.Save()
-	}
-	if err != nil {
-		return fmt.Errorf("cnn.Save: writing checkpoint in %s: %w", tmp, err)
-	}
-	old := tmp + ".old"
-	if _, err := os.Stat(dir); err == nil {
-		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("cnn.Save: moving the previous checkpoint aside: %w", err)
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		_ = os.Rename(old, dir) // Put the previous one back.
-		return fmt.Errorf("cnn.Save: %w", err)
-	}
-	return os.RemoveAll(old)
-}
-
-// Exists reports whether dir holds a checkpoint that Load can read.
-func Exists(dir string) bool {
-	matches, _ := filepath.Glob(filepath.Join(dir, "checkpoint-*.json"))
-	return len(matches) > 0
-}
+// Exists reports whether dir holds a checkpoint that Load can read (Save,
+// classifier.Model's, writes one).
+func Exists(dir string) bool { return classifier.Exists(dir) }
 
 // Load reads a model saved by Save from dir, to run on backend.
 func Load(backend compute.Backend, dir string) (*Model, error) {

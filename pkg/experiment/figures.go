@@ -8,6 +8,7 @@ import (
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/plots"
+	"github.com/advmlgo/advml/pkg/robustness"
 	"github.com/advmlgo/advml/pkg/training"
 )
 
@@ -23,21 +24,6 @@ func SampleGrid(split *mnist.Split, n, cols int) (image.Image, error) {
 		}
 	}
 	return plots.Grid(cols, panels...)
-}
-
-// Gallery draws up to n adversarials of res (its first budget), one row
-// each: original, adversarial and perturbation.
-func Gallery(res *attack.Result, n int) (image.Image, error) {
-	var rows []image.Image
-	for i := range min(n, res.N()) {
-		adv := res.Adversarial(0, i)
-		row, err := Adversarial(&adv)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, row)
-	}
-	return plots.Grid(1, rows...)
 }
 
 // WriteFigures writes the figures of a run into dir and returns their paths:
@@ -59,7 +45,7 @@ func WriteFigures(dir string, test *mnist.Split, h *training.History, res *attac
 		figures = append(figures,
 			figure{"attack_example.png", func() (image.Image, error) { return Adversarial(first) }},
 			figure{"trajectory.png", func() (image.Image, error) { return Trajectory(first) }},
-			figure{"gallery.png", func() (image.Image, error) { return Gallery(res, 8) }})
+			figure{"gallery.png", func() (image.Image, error) { return robustness.Gallery([]*attack.Result{res}, 8) }})
 	}
 	var paths []string
 	for _, f := range figures {

@@ -27,7 +27,10 @@ type Options struct {
 	// lowest validation loss (Keras' restore_best_weights); when false, the
 	// model keeps the weights of its last epoch.
 	RestoreBestWeights bool
-	// Seed fixes the shuffling order. (The weights' seed is the model's.)
+	// Seed fixes the shuffling order and, for a model without weights yet
+	// (a classifier.New model before its first use), the weights'
+	// initialisation, so one seed repeats a run. (cnn.New takes a seed of
+	// its own and creates the weights at once.)
 	Seed int64
 	// ProgressBar shows GoMLX's progress bar during each epoch, in the
 	// terminal or inline in a GoNB notebook.

@@ -137,6 +137,13 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	if err := checkSplit("training", trainSet); err != nil {
 		return nil, err
 	}
+	if m.Store().NumVariables() == 0 {
+		// A model without weights yet: they are created by the first
+		// training step, from the store's random state.
+		if err := m.Store().SetRNGStateFromSeed(opts.Seed); err != nil {
+			return nil, fmt.Errorf("training: seeding the weights' initialisation: %w", err)
+		}
+	}
 	ds, err := newDataset(m, trainSet, opts)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package experiment
+package notebook
 
 import (
 	"regexp"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/experiment"
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
@@ -21,8 +22,8 @@ func TestExplorerViews(t *testing.T) {
 	target := (e.labels[0] + 1) % 10
 	for which := range exploreAttacks {
 		got, img, err := e.render(view{digit: 0, target: target, attack: which, eps: 0})
-		if err != nil || img == nil || got != Caption(clean[0], confidences[0]) {
-			t.Errorf("%s at ε=0: caption %q, %v; want the clean prediction %q", exploreAttacks[which], got, err, Caption(clean[0], confidences[0]))
+		if err != nil || img == nil || got != experiment.Caption(clean[0], confidences[0]) {
+			t.Errorf("%s at ε=0: caption %q, %v; want the clean prediction %q", exploreAttacks[which], got, err, experiment.Caption(clean[0], confidences[0]))
 		}
 		got, img, err = e.render(view{digit: 0, target: target, attack: which, eps: 0.3})
 		if err != nil || img == nil || !caption.MatchString(got) {

@@ -1,4 +1,4 @@
-package experiment
+package notebook
 
 import (
 	"encoding/base64"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/experiment"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/plots"
 )
@@ -48,7 +49,7 @@ func browserWait() (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("experiment: %s=%q is not a positive duration: use one like \"90s\" or \"2m\", or unset it for %v", BrowserWaitEnv, v, BrowserWait)
+		return 0, fmt.Errorf("notebook: %s=%q is not a positive duration: use one like \"90s\" or \"2m\", or unset it for %v", BrowserWaitEnv, v, BrowserWait)
 	}
 	return d, nil
 }
@@ -212,14 +213,14 @@ func (e *explorer) render(v view) (string, image.Image, error) {
 		return "", nil, err
 	}
 	prediction := classifier.Argmax(probs[0])
-	caption := Caption(prediction, probs[0][prediction])
+	caption := experiment.Caption(prediction, probs[0][prediction])
 	digit, err := plots.Digit(adversarial, fmt.Sprintf("%s (ε = %.2f)", caption, v.eps))
 	if err != nil {
 		return "", nil, err
 	}
 	adv := attack.Adversarial{Original: original, Image: adversarial}
 	adv.L0, adv.L2, adv.Linf = int(attack.L0.Measure(original, adversarial)), attack.L2.Measure(original, adversarial), attack.Linf.Measure(original, adversarial)
-	perturbation, err := Perturbation(&adv)
+	perturbation, err := experiment.Perturbation(&adv)
 	if err != nil {
 		return "", nil, err
 	}

@@ -1,4 +1,4 @@
-package experiment_test
+package notebook_test
 
 import (
 	"errors"
@@ -8,22 +8,22 @@ import (
 	"testing"
 
 	"github.com/advmlgo/advml/pkg/cnn"
-	"github.com/advmlgo/advml/pkg/experiment"
+	"github.com/advmlgo/advml/pkg/notebook"
 	"github.com/advmlgo/advml/pkg/training"
 )
 
 // failures records what Fail would have ended a cell with.
 func failures(t *testing.T) *[]error {
 	var got []error
-	saved := experiment.Fail
-	experiment.Fail = func(err error) { got = append(got, err) }
-	t.Cleanup(func() { experiment.Fail = saved })
+	saved := notebook.Fail
+	notebook.Fail = func(err error) { got = append(got, err) }
+	t.Cleanup(func() { notebook.Fail = saved })
 	return &got
 }
 
 func TestSessionLoadsOnceAndCaches(t *testing.T) {
 	dir := t.TempDir()
-	s := experiment.NewSession(dir, false)
+	s := notebook.NewSession(dir, false)
 	s.Training.MaxEpochs, s.Training.ProgressBar = 1, false
 	if s.Data() != s.Data() || s.Test().Len() != 10000 {
 		t.Fatal("Data is not loaded once")
@@ -34,30 +34,30 @@ func TestSessionLoadsOnceAndCaches(t *testing.T) {
 	}
 	calls := 0
 	compute := func() ([]float32, error) { calls++; return []float32{1, 2, 3}, nil }
-	a := experiment.Cached(s, "numbers", compute)
-	b := experiment.Cached(s, "numbers", compute)
-	c := experiment.Cached(s, "other", compute)
+	a := notebook.Cached(s, "numbers", compute)
+	b := notebook.Cached(s, "numbers", compute)
+	c := notebook.Cached(s, "other", compute)
 	if calls != 2 || len(b) != 3 || b[2] != 3 || len(a) != len(c) {
 		t.Errorf("computed %d times for two keys; got %v %v %v", calls, a, b, c)
 	}
 	// A second session on the same folder loads what the first trained.
-	if again := experiment.NewSession(dir, false); !again.Trained().Loaded {
+	if again := notebook.NewSession(dir, false); !again.Trained().Loaded {
 		t.Error("the session trained again although the folder holds a checkpoint")
 	}
 }
 
 func TestShowAndCheckEndTheCellOnError(t *testing.T) {
 	got := failures(t)
-	experiment.Show(nil, errors.New("no figure"))
-	experiment.Check(nil)
-	experiment.Show(image.NewRGBA(image.Rect(0, 0, 2, 2)), nil) // Outside a notebook: nothing shown, no failure.
+	notebook.Show(nil, errors.New("no figure"))
+	notebook.Check(nil)
+	notebook.Show(image.NewRGBA(image.Rect(0, 0, 2, 2)), nil) // Outside a notebook: nothing shown, no failure.
 	if len(*got) != 1 || !strings.Contains((*got)[0].Error(), "no figure") {
 		t.Errorf("failures %v, want the one error", *got)
 	}
 }
 
 func TestTestImagesAreCapped(t *testing.T) {
-	s := experiment.NewSession(t.TempDir(), false)
+	s := notebook.NewSession(t.TempDir(), false)
 	images, labels := s.TestImages(2)
 	next, nextLabel := s.Test().Images[2*784], s.Test().Labels[2]
 	images = append(images, next+0.5)
@@ -74,8 +74,8 @@ func TestTestImagesAreCapped(t *testing.T) {
 // weights and the shuffling of the model it trains, whatever Training.Seed
 // holds.
 func TestSessionSeedSeedsTraining(t *testing.T) {
-	session := func(dir string) *experiment.Session {
-		s := experiment.NewSession(dir, false)
+	session := func(dir string) *notebook.Session {
+		s := notebook.NewSession(dir, false)
 		s.Seed, s.Training.Seed = 7, 1
 		s.TrainImages, s.Training.MaxEpochs, s.Training.ProgressBar = 1000, 1, false
 		return s

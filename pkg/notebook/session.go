@@ -1,4 +1,4 @@
-package experiment
+package notebook
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/advmlgo/advml/pkg/backend"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/plots"
@@ -170,6 +171,29 @@ func (s *Session) Trained() *training.Trained {
 	return s.trained
 }
 
+// Fit gives a model of your own the session's load-or-train: it loads m's
+// weights from dir, or, when dir holds no checkpoint (or Retrain asks, once
+// per kernel session), trains m on the session's MNIST with its Training
+// options and Seed, and saves it in dir. It returns the training's History.
+// Build m in each cell that uses it, with classifier.New on a new store
+// (GoNB runs every cell as a program of its own); Fit then loads it:
+//
+//	m := notebook.Must(classifier.New(session.Backend(), model.NewStore(), mnist.Geometry, mlp))
+//	history := session.Fit(m, "../checkpoints/mlp")
+func (s *Session) Fit(m *classifier.Model, dir string) *training.History {
+	data := s.Data()
+	retrainedKey := "session-retrained:" + dir
+	retrain := s.Retrain && s.load(retrainedKey) == nil
+	opts := s.Training
+	opts.Seed = s.Seed
+	h, _, err := training.LoadOrFit(m, dir, data, opts, retrain)
+	Check(err)
+	if retrain {
+		s.store(retrainedKey, []byte{1})
+	}
+	return h
+}
+
 // firstN is 0, 1, …, n−1.
 func firstN(n int) []int {
 	out := make([]int, n)
@@ -271,6 +295,13 @@ func Show(img image.Image, err error) {
 	if err := plots.Show(img); err != nil && !errors.Is(err, plots.ErrNotNotebook) {
 		Fail(err)
 	}
+}
+
+// Must returns v, or ends the cell with err (see Fail): a cell reads
+// res := notebook.Must(a.Run(m, images, criterion)).
+func Must[T any](v T, err error) T {
+	Check(err)
+	return v
 }
 
 // Check ends the cell with err (see Fail) unless err is nil.
