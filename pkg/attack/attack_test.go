@@ -138,6 +138,10 @@ func TestMinimalAttacks(t *testing.T) {
 			{attack.NewJSMA(), targeted, attack.L0, 0.5},
 			{attack.NewMinimalEpsilon(attack.NewFGSM()), untargeted, attack.Linf, 0.9},
 			{attack.NewTargetedAscent(), targeted, attack.Linf, 0.95},
+			{attack.NewFAB(attack.Linf), untargeted, attack.Linf, 0.95},
+			{attack.NewFAB(attack.L2), untargeted, attack.L2, 0.95},
+			{attack.NewFAB(attack.Linf), targeted, attack.Linf, 0.9},
+			{&attack.FAB{Targets: 3, Steps: 30}, untargeted, attack.Linf, 0.95},
 		} {
 			res, err := tc.a.Run(m, images, tc.crit)
 			if err != nil {
@@ -426,6 +430,11 @@ func TestBadInputs(t *testing.T) {
 		{"shape the model does not take", pgd, badGeometry{m}, images[:196*2], untargeted, []float64{0.1}, "attack"},
 		{"no gradients", pgd, predictionsOnly{m}, images, untargeted, []float64{0.1}, "needs gradients"},
 		{"DeepFool targeted", attack.NewDeepFool(attack.L2), m, images, attack.TargetedMisclassification{Targets: targets}, nil, "DeepFool is untargeted"},
+		{"FAB L1", &attack.FAB{Distance: attack.L1}, m, images, untargeted, nil, "norm L1 is not supported"},
+		{"FAB targets", &attack.FAB{Targets: 10}, m, images, untargeted, nil, "Targets is 10"},
+		{"FAB targets and a target", &attack.FAB{Targets: 2}, m, images, attack.TargetedMisclassification{Targets: targets, Labels: labels}, nil, "set Targets to 0"},
+		{"FAB eta", &attack.FAB{Eta: 0.5}, m, images, untargeted, nil, "Eta is 0.5"},
+		{"FAB beta", &attack.FAB{Beta: 1.5}, m, images, untargeted, nil, "Beta is 1.5"},
 		{"DLR targeted", attack.NewAPGD(attack.Linf, attack.DLR), m, images, attack.TargetedMisclassification{Targets: targets}, []float64{0.1}, "DLR loss is untargeted"},
 		{"no criterion", pgd, m, images, nil, []float64{0.1}, "criterion is nil"},
 		{"no attack to search", &attack.MinimalEpsilon{Bisections: 3}, m, images, untargeted, nil, "has no Attack"},
@@ -501,6 +510,7 @@ func TestZeroValuesRunWithDefaults(t *testing.T) {
 		{&attack.TargetedAscent{}, attack.NewTargetedAscent(), targeted, nil},
 		{&attack.SimBA{}, attack.NewSimBA(attack.PixelBasis), untargeted, nil},
 		{&attack.HopSkipJump{}, attack.NewHopSkipJump(attack.L2), untargeted, nil},
+		{&attack.FAB{}, attack.NewFAB(attack.Linf), untargeted, nil},
 	} {
 		if c.bare.String() != c.constructed.String() || c.bare.Norm() != c.constructed.Norm() {
 			t.Errorf("%T{}: %q in %v, its constructor %q in %v", c.bare, c.bare, c.bare.Norm(), c.constructed, c.constructed.Norm())

@@ -64,9 +64,14 @@ func (a *agreementCheck) add(res *attack.Result) {
 	g := res.Geometry
 	for e, eps := range res.Epsilons {
 		for i := range res.N() {
-			a.judged++
-			if res.Claimed[e][i] == res.Success[e][i] {
-				a.agree++
+			// The verdict is on Raw; Success judges Clipped. They are the
+			// same image unless a minimal attack's search went beyond the
+			// budget, and only then can the two be compared.
+			if res.Budgeted || res.Distance.Measure(g.Image(res.Originals, i), g.Image(res.Raw[e], i)) <= eps {
+				a.judged++
+				if res.Claimed[e][i] == res.Success[e][i] {
+					a.agree++
+				}
 			}
 			// What the attack itself produced when it searched within the
 			// budget (Clipped is clipped by the attack package, so it could

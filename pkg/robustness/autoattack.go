@@ -1,0 +1,56 @@
+package robustness
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// AutoAttackAttacks returns the attacks of AutoAttack's standard version
+// (Croce and Hein 2020) in d (L∞ or L2), in its order: APGD-CE (100 steps,
+// one run), APGD-T (targeted DLR over the 9 likeliest wrong classes, 100
+// steps each), FAB-T (9 targets, 100 steps each) and Square (5,000
+// queries). seed seeds the random starts of APGD and Square's windows.
+func AutoAttackAttacks(d attack.Distance, seed int64) []attack.Attack {
+	ce := attack.NewAPGD(d, attack.CrossEntropy)
+	targeted := attack.NewAPGD(d, attack.TargetedDLR)
+	fab := attack.NewFAB(d)
+	fab.Targets = 9
+	square := attack.NewSquare(d)
+	ce.Seed, targeted.Seed, square.Seed = seed, seed, seed
+	return []attack.Attack{ce, targeted, fab, square}
+}
+
+// AutoAttack evaluates m at the budget eps in d as AutoAttack's standard
+// version does: its four attacks (AutoAttackAttacks) run in turn, each on
+// the images that the ones before left classified right, and an image
+// counts as robust only if all four fail on it. The Report's AfterAttack
+// holds the robust accuracy after each attack, the cumulative column that
+// AutoAttack prints; AutoAttackTable prints it beside the number of images
+// each attack fooled.
+func AutoAttack(m classifier.Predictor, images []float32, labels []int, d attack.Distance, eps float64, seed int64) (*Report, error) {
+	if d != attack.Linf && d != attack.L2 {
+		return nil, fmt.Errorf("robustness: AutoAttack in %v: its standard version is for attack.Linf and attack.L2", d)
+	}
+	return Evaluate(m, images, labels, AutoAttackAttacks(d, seed), eps)
+}
+
+// AutoAttackTable prints the first budget of a report as AutoAttack does:
+// the clean accuracy, then per attack the images it fooled and the robust
+// accuracy after it (cumulative), then the robust accuracy.
+func (r *Report) AutoAttackTable() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d images, %v ε = %g\n", r.N, r.Distance, r.Epsilons[0])
+	fmt.Fprintf(&b, "%-44s %8s %10s\n", "", "fooled", "robust (%)")
+	fmt.Fprintf(&b, "%-44s %8s %10.2f\n", "clean", "", 100*r.CleanAccuracy)
+	previous := r.CleanAccuracy
+	for k, name := range r.Attacks {
+		after := r.AfterAttack[k][0]
+		fmt.Fprintf(&b, "%-44.44s %8d %10.2f\n", "after "+name, int(float64(r.N)*(previous-after)+0.5), 100*after)
+		previous = after
+	}
+	fmt.Fprintf(&b, "%-44s %8s %10.2f\n", "robust accuracy", "", 100*r.RobustAccuracy[0])
+	return b.String()
+}
