@@ -276,8 +276,12 @@ func fabProjection(p, w, r *graph.Node, d Distance) *graph.Node {
 		v = w
 	}
 	lo, hi := graph.Neg(p), graph.OneMinus(p)
-	move := func(u *graph.Node) *graph.Node { return graph.Min(graph.Max(graph.Mul(perImageScalar(u, p), v), lo), hi) }
-	reach := func(u *graph.Node) *graph.Node { return graph.Reshape(perImage(graph.Mul(w, move(u)), graph.ReduceSum), -1) }
+	move := func(u *graph.Node) *graph.Node {
+		return graph.Min(graph.Max(graph.Mul(perImageScalar(u, p), v), lo), hi)
+	}
+	reach := func(u *graph.Node) *graph.Node {
+		return graph.Reshape(perImage(graph.Mul(w, move(u)), graph.ReduceSum), -1)
+	}
 	enough := func(u *graph.Node) *graph.Node { return graph.GreaterOrEqual(reach(u), r) }
 	// Without the box, u = r / (w·v) would do: a lower bound.
 	wv := graph.Reshape(perImage(graph.Mul(w, v), graph.ReduceSum), -1)
