@@ -2,15 +2,20 @@
 // adversarial training (training.RobustOptions), trains the article's
 // network the same way to show that it cannot become robust, and measures
 // both, with the article's clean model, at ε = 0.3 in L∞: clean accuracy
-// on the 10,000 test images, then on the first -n test images the robust
-// accuracy under PGD-40 with 10 restarts and under the AutoAttack-style
-// ensemble (APGD-CE, APGD-DLR targeted, Square), each image counted robust
-// only if every attack failed on it, with the evaluation's sanity checks.
-// It prints one JSON line last; progress and tables go to stderr.
+// on the 10,000 test images, then on the first -n test images (all 10,000
+// by default, as the AutoAttack leaderboard counts) the robust accuracy
+// under PGD-40 with 10 restarts and under AutoAttack's standard version
+// (APGD-CE, APGD-T, FAB-T, Square: robustness.AutoAttack), each image
+// counted robust only if every attack failed on it, with the evaluation's
+// sanity checks. It prints one JSON line last, whose top-level fields are
+// the robust model's leaderboard entry (n_images, clean_accuracy,
+// autoattack_robust_accuracy, autoattack_after); progress and tables go to
+// stderr.
 //
-//	go run ./cmd/robust                  # what `make robust` runs (about an hour on two cores)
-//	go run ./cmd/robust -load            # evaluate the saved checkpoints, no training
-//	go run ./cmd/robust -load -n 10000   # on every test image
+//	go run ./cmd/robust                  # what `make robust` runs
+//	go run ./cmd/robust -load            # evaluate the shipped checkpoints, no training
+//	go run ./cmd/robust -load -n 1000    # on the first 1,000 test images only
+//	go run ./cmd/robust -mode trades     # train with TRADES instead of PGD
 //
 // The checkpoints go beside the article's (checkpoints/cnn, which is loaded,
 // or trained if absent): checkpoints/robust and checkpoints/article-pgd.
@@ -51,9 +56,9 @@ func main() {
 	flag.StringVar(&f.articlePGD, "article-checkpoint", "checkpoints/article-pgd", "folder of the adversarially trained article network")
 	flag.StringVar(&f.article, "article-clean", "checkpoints/cnn", "folder of the article's model (trained as the article does if absent)")
 	flag.BoolVar(&f.load, "load", false, "evaluate the saved checkpoints instead of training (they must exist)")
-	flag.IntVar(&f.n, "n", 1000, "test images the attacks run on (the first ones)")
+	flag.IntVar(&f.n, "n", 10000, "test images the attacks run on (the first ones)")
 	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1]")
-	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd or fast-fgsm")
+	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm or trades")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
 	flag.Parse()
@@ -68,8 +73,8 @@ func (f flags) validate() error {
 	switch {
 	case !(f.epsilon > 0 && f.epsilon <= 1):
 		return fmt.Errorf("-eps %g: use a budget in (0, 1], such as 0.3", f.epsilon)
-	case f.mode != training.ModePGD && f.mode != training.ModeFastFGSM:
-		return fmt.Errorf("-mode %q: use %s or %s", f.mode, training.ModePGD, training.ModeFastFGSM)
+	case f.mode != training.ModePGD && f.mode != training.ModeFastFGSM && f.mode != training.ModeTRADES:
+		return fmt.Errorf("-mode %q: use %s, %s or %s", f.mode, training.ModePGD, training.ModeFastFGSM, training.ModeTRADES)
 	case f.n < 1 || f.n > 10000:
 		return fmt.Errorf("-n %d: attack between 1 and 10000 test images", f.n)
 	case f.epochs < 0:
@@ -90,6 +95,12 @@ type Summary struct {
 	Backend string  `json:"backend"`
 	CPU     string  `json:"cpu"`
 	Epsilon float64 `json:"epsilon"`
+	// The robust model's entry as the AutoAttack leaderboard reads it
+	// (copied from Robust).
+	NImages       int                `json:"n_images"`
+	CleanAccuracy float64            `json:"clean_accuracy"`
+	AutoAttack    float64            `json:"autoattack_robust_accuracy"`
+	AutoAttackAft map[string]float64 `json:"autoattack_after"`
 	// Robust is the robust model; ArticlePGD the article's network trained
 	// the same way (fewer epochs); Article the article's model as the
 	// tutorial trains it.
@@ -114,14 +125,14 @@ type Model struct {
 // Evaluation is a model's accuracy, clean and under attack.
 type Evaluation struct {
 	CleanAccuracy float64 `json:"clean_accuracy"` // On the 10,000 test images.
-	N             int     `json:"n"`              // Images attacked.
+	N             int     `json:"n_images"`       // Images attacked.
 	CleanOnN      float64 `json:"clean_accuracy_n"`
 	PGD           float64 `json:"pgd40x10"` // Robust accuracy under PGD-40 with 10 restarts.
-	// Ensemble is the robust accuracy under APGD-CE, APGD-DLR targeted and
-	// Square together; After, the robust accuracy after each in turn.
-	Ensemble float64            `json:"ensemble"`
-	After    map[string]float64 `json:"ensemble_after"`
-	// RobustAccuracy is the worst case: robust under all four attacks.
+	// AutoAttack is the robust accuracy under AutoAttack's standard
+	// version; After, the robust accuracy after each of its attacks in turn.
+	AutoAttack float64            `json:"autoattack_robust_accuracy"`
+	After      map[string]float64 `json:"autoattack_after"`
+	// RobustAccuracy is the worst case: robust under PGD and AutoAttack.
 	RobustAccuracy float64  `json:"robust_accuracy"`
 	SanityPassed   bool     `json:"sanity_passed"`
 	FailedChecks   []string `json:"failed_checks,omitempty"`
@@ -145,10 +156,15 @@ func run(f flags) error {
 	opts.Seed, opts.Log = f.seed, os.Stderr
 	opts.Adversary.Epsilon = f.epsilon
 	opts.Adversary.StepSize = 2.5 * f.epsilon / float64(opts.Adversary.Steps)
-	if f.mode == training.ModeFastFGSM {
+	switch f.mode {
+	case training.ModeFastFGSM:
 		fast := training.FastFGSMTraining(f.epsilon)
 		fast.WarmupEpochs = opts.Adversary.WarmupEpochs
 		opts.Adversary = fast
+	case training.ModeTRADES:
+		trades := training.TRADESTraining(f.epsilon)
+		trades.WarmupEpochs = opts.Adversary.WarmupEpochs
+		opts.Adversary = trades
 	}
 	if f.epochs > 0 {
 		opts.MaxEpochs = f.epochs
@@ -173,6 +189,8 @@ func run(f flags) error {
 	if summary.Article, err = trainAndEvaluate(b, f, f.article, data, cnn.Default, clean, false); err != nil {
 		return err
 	}
+	summary.NImages, summary.CleanAccuracy = summary.Robust.N, summary.Robust.CleanAccuracy
+	summary.AutoAttack, summary.AutoAttackAft = summary.Robust.AutoAttack, summary.Robust.After
 	line, err := json.Marshal(summary)
 	if err != nil {
 		return err
@@ -218,44 +236,39 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 	images, labels := test.Images[:f.n*mnist.Pixels], test.Labels[:f.n]
 	pgd := attack.NewPGD(attack.Linf)
 	pgd.Restarts, pgd.Seed = 10, f.seed
-	apgdCE := attack.NewAPGD(attack.Linf, attack.CrossEntropy)
-	apgdT := attack.NewAPGD(attack.Linf, attack.TargetedDLR)
-	square := attack.NewSquare(attack.Linf)
-	apgdCE.Seed, apgdT.Seed, square.Seed = f.seed, f.seed, f.seed
 	byPGD, err := robustness.Evaluate(m, images, labels, []attack.Attack{pgd}, f.epsilon)
 	if err != nil {
 		return e, err
 	}
 	log.Printf("%s", byPGD.Table())
-	ensemble := []attack.Attack{apgdCE, apgdT, square}
-	byEnsemble, err := robustness.Evaluate(m, images, labels, ensemble, f.epsilon)
+	byAutoAttack, err := robustness.AutoAttack(m, images, labels, attack.Linf, f.epsilon, f.seed)
 	if err != nil {
 		return e, err
 	}
-	log.Printf("%s", byEnsemble.Table())
+	log.Printf("AutoAttack (standard):\n%s", byAutoAttack.AutoAttackTable())
 	e.N, e.CleanOnN = f.n, round(byPGD.CleanAccuracy)
-	e.PGD, e.Ensemble = round(byPGD.RobustAccuracy[0]), round(byEnsemble.RobustAccuracy[0])
+	e.PGD, e.AutoAttack = round(byPGD.RobustAccuracy[0]), round(byAutoAttack.RobustAccuracy[0])
 	e.After = map[string]float64{}
-	for k, name := range []string{"apgd_ce", "apgd_dlr_targeted", "square"} {
-		e.After[name] = round(byEnsemble.AfterAttack[k][0])
+	for k, name := range []string{"apgd_ce", "apgd_t", "fab_t", "square"} {
+		e.After[name] = round(byAutoAttack.AfterAttack[k][0])
 	}
 	robust := 0
 	for i := range f.n {
-		if byPGD.Robust[0][i] && byEnsemble.Robust[0][i] {
+		if byPGD.Robust[0][i] && byAutoAttack.Robust[0][i] {
 			robust++
 		}
 	}
 	e.RobustAccuracy = round(float64(robust) / float64(f.n))
 	e.SanityPassed = true
-	for _, c := range slices.Concat(byPGD.Sanity, byEnsemble.Sanity) {
+	for _, c := range slices.Concat(byPGD.Sanity, byAutoAttack.Sanity) {
 		if !c.Passed {
 			e.SanityPassed = false
 			e.FailedChecks = append(e.FailedChecks, c.String())
 		}
 	}
 	e.Seconds = round(time.Since(start).Seconds())
-	log.Printf("clean %.4f; under PGD-40×10 %.4f, the ensemble %.4f, all four %.4f (%.0fs)",
-		e.CleanAccuracy, e.PGD, e.Ensemble, e.RobustAccuracy, e.Seconds)
+	log.Printf("clean %.4f; under PGD-40×10 %.4f, AutoAttack %.4f, all five attacks %.4f (%.0fs)",
+		e.CleanAccuracy, e.PGD, e.AutoAttack, e.RobustAccuracy, e.Seconds)
 	return e, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/advmlgo/advml/pkg/attack"
@@ -23,6 +24,12 @@ const (
 	// random point of the ε-ball, projected back into it (Wong, Rice and
 	// Kolter 2020, "Fast is better than free").
 	ModeFastFGSM = "fast-fgsm"
+	// ModeTRADES trains on TRADES' objective (Zhang et al. 2019): the
+	// cross-entropy of the clean examples plus Beta times the KL divergence
+	// from the model's clean output to its output on an example that
+	// maximises that divergence, found by Steps signed steps of StepSize
+	// from the clean image plus 0.001·N(0, 1), projected into the ε-ball.
+	ModeTRADES = "trades"
 )
 
 // Adversary tells Train to train on adversarial examples: each mini-batch
@@ -40,7 +47,7 @@ const (
 // than Options.MinDelta) instead of the validation loss, as Wong et al.
 // advise against fast FGSM's sudden collapse.
 type Adversary struct {
-	Mode     string  // "" (clean training), ModePGD or ModeFastFGSM.
+	Mode     string  // "" (clean training), ModePGD, ModeFastFGSM or ModeTRADES.
 	Epsilon  float64 // L∞ budget per pixel, in (0, 1].
 	Steps    int     // Attack steps per batch: at least 1 for ModePGD, 1 (or 0) for ModeFastFGSM.
 	StepSize float64 // Size of each step, positive.
@@ -55,6 +62,9 @@ type Adversary struct {
 	// ε = 0.3 from random weights can settle on predicting one class (the
 	// attack wins every batch, so nothing is learnt).
 	WarmupEpochs int
+	// Beta weighs TRADES' robustness term against the clean cross-entropy
+	// (ModeTRADES only; positive there, 0 elsewhere).
+	Beta float64
 }
 
 // PGDTraining is Madry et al.'s adversary for MNIST: 40 steps of ε/30 (0.01
@@ -73,6 +83,14 @@ func FastFGSMTraining(epsilon float64) Adversary {
 		ValidationImages: 1000, ValidationSteps: 20}
 }
 
+// TRADESTraining is TRADES' adversary for MNIST as its authors train it:
+// 40 steps of 0.01 at ε = 0.3 (ε/30 in general), β = 1, validated by
+// PGD-20 on 1,000 images.
+func TRADESTraining(epsilon float64) Adversary {
+	return Adversary{Mode: ModeTRADES, Epsilon: epsilon, Steps: 40, StepSize: epsilon / 30, Beta: 1,
+		ValidationImages: 1000, ValidationSteps: 20}
+}
+
 // Active tells whether a trains on adversarial examples.
 func (a Adversary) Active() bool { return a.Mode != "" }
 
@@ -84,6 +102,8 @@ func (a Adversary) String() string {
 		return "clean training"
 	case ModeFastFGSM:
 		s = fmt.Sprintf("fast FGSM, ε %g, one step of %.4g from a random start", a.Epsilon, a.StepSize)
+	case ModeTRADES:
+		s = fmt.Sprintf("TRADES, β %g, ε %g, %d steps of %.4g", a.Beta, a.Epsilon, a.Steps, a.StepSize)
 	default:
 		s = fmt.Sprintf("PGD, ε %g, %d steps of %.4g from a random start", a.Epsilon, a.Steps, a.StepSize)
 	}
@@ -94,20 +114,24 @@ func (a Adversary) String() string {
 }
 
 func (a Adversary) validate() error {
-	const hint = " (training.PGDTraining(0.3) and training.FastFGSMTraining(0.3) hold working settings)"
+	const hint = " (training.PGDTraining(0.3), FastFGSMTraining(0.3) and TRADESTraining(0.3) hold working settings)"
 	switch {
 	case a.Mode == "":
 		if a != (Adversary{}) {
-			return fmt.Errorf("training: the Adversary has settings (%+v) but no Mode: set Mode to %q or %q, or leave the Adversary zero for clean training",
-				a, ModePGD, ModeFastFGSM)
+			return fmt.Errorf("training: the Adversary has settings (%+v) but no Mode: set Mode to %q, %q or %q, or leave the Adversary zero for clean training",
+				a, ModePGD, ModeFastFGSM, ModeTRADES)
 		}
 		return nil
-	case a.Mode != ModePGD && a.Mode != ModeFastFGSM:
-		return fmt.Errorf("training: unknown adversarial Mode %q: use %q, %q or \"\" for clean training", a.Mode, ModePGD, ModeFastFGSM)
+	case a.Mode != ModePGD && a.Mode != ModeFastFGSM && a.Mode != ModeTRADES:
+		return fmt.Errorf("training: unknown adversarial Mode %q: use %q, %q, %q or \"\" for clean training", a.Mode, ModePGD, ModeFastFGSM, ModeTRADES)
 	case !(a.Epsilon > 0 && a.Epsilon <= 1):
 		return fmt.Errorf("training: adversarial Epsilon is %g: use a budget in (0, 1], such as 0.3%s", a.Epsilon, hint)
-	case a.Mode == ModePGD && a.Steps < 1:
-		return fmt.Errorf("training: PGD training with %d Steps: use at least 1%s", a.Steps, hint)
+	case a.Mode != ModeFastFGSM && a.Steps < 1:
+		return fmt.Errorf("training: %s training with %d Steps: use at least 1%s", a.Mode, a.Steps, hint)
+	case a.Mode == ModeTRADES && (!(a.Beta > 0) || math.IsInf(a.Beta, 1)):
+		return fmt.Errorf("training: TRADES' Beta is %g: use a positive weight (1 in TRADESTraining)", a.Beta)
+	case a.Mode != ModeTRADES && a.Beta != 0:
+		return fmt.Errorf("training: Beta (%g) weighs TRADES' term, but the Mode is %q: set Beta to 0 or Mode to %q", a.Beta, a.Mode, ModeTRADES)
 	case a.Mode == ModeFastFGSM && a.Steps > 1:
 		return fmt.Errorf("training: fast FGSM takes one step, Steps is %d: set it to 1, or use Mode %q for several", a.Steps, ModePGD)
 	case !(a.StepSize > 0) || math.IsInf(a.StepSize, 1):
@@ -135,8 +159,10 @@ func (a Adversary) steps() int {
 // of images ([B, rows, cols, channels]) with labels ([B, 1]) against m's
 // current weights. No gradient flows from them back into the weights: the
 // model is trained on them as data. warmup is the fraction, a scalar in
-// [0, 1], of Epsilon and StepSize to use.
-func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, images, labels, warmup *Node) *Node {
+// [0, 1], of Epsilon and StepSize to use. For TRADES, clean holds the
+// model's logits on images (their probabilities are the fixed point the
+// steps move away from).
+func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, images, labels, warmup, clean *Node) *Node {
 	g := images.Graph()
 	dtype := images.DType()
 	classes := Reshape(labels, -1)
@@ -146,20 +172,43 @@ func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, ima
 	stepSize := MulScalar(warmup, a.StepSize)
 	lower := ClipScalar(Sub(images, eps), 0, 1)
 	upper := ClipScalar(Add(images, eps), 0, 1)
-	// Uniform in [-ε, ε) around each pixel, then into the box.
-	noise := Mul(AddScalar(MulScalar(scope.RandomUniform(g, images.Shape()), 2), -1), eps)
-	x := Min(Max(Add(images, noise), lower), upper)
+	var x *Node
+	if a.Mode == ModeTRADES {
+		// TRADES starts next to the image: 0.001·N(0, 1).
+		x = Min(Max(Add(images, MulScalar(scope.RandomNormal(g, images.Shape()), 0.001)), lower), upper)
+	} else {
+		// Uniform in [-ε, ε) around each pixel, then into the box.
+		noise := Mul(AddScalar(MulScalar(scope.RandomUniform(g, images.Shape()), 2), -1), eps)
+		x = Min(Max(Add(images, noise), lower), upper)
+	}
+	var target *Node // What the cotangent subtracts from the softmax.
+	if a.Mode == ModeTRADES {
+		// The gradient of the summed KL(p_clean ‖ p_x) with respect to
+		// x's logits is softmax(x's logits) − p_clean.
+		target = StopGradient(Softmax(clean))
+	} else {
+		// The gradient of the summed cross-entropy with respect to the
+		// logits is softmax − one-hot.
+		target = OneHot(classes, numClasses, dtype)
+	}
 	for range a.steps() {
 		// Each use of the model in one graph needs its own scope object
 		// (a scope refuses to enter the same sub-scope twice).
 		logits, vjp := classifier.LogitsWithVJP(scope.Store().Scope(scope.Scope()), m, x)
-		// The gradient of the summed cross-entropy with respect to the
-		// logits is softmax − one-hot.
-		cotangent := Sub(Softmax(logits), OneHot(classes, numClasses, dtype))
-		x = Add(x, Mul(Sign(vjp(cotangent)), stepSize))
+		x = Add(x, Mul(Sign(vjp(Sub(Softmax(logits), target))), stepSize))
 		x = Min(Max(x, lower), upper)
 	}
 	return StopGradient(x)
+}
+
+// tradesLoss is TRADES' objective per example: the clean cross-entropy
+// plus Beta times KL(softmax(clean) ‖ softmax(adversarial)), the gradient
+// flowing through both outputs.
+func (a Adversary) tradesLoss(labels, adversarial, clean *Node) *Node {
+	ce := loss.SparseCategoricalCrossEntropyLogits([]*Node{labels}, []*Node{clean})
+	logP, logQ := LogSoftmax(clean), LogSoftmax(adversarial)
+	kl := ReduceSum(Mul(Exp(logP), Sub(logP, logQ)), -1)
+	return Add(Reshape(ce, -1), MulScalar(kl, a.Beta))
 }
 
 // warmup builds the fraction of the budget a training step uses: the

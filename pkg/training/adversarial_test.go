@@ -28,15 +28,18 @@ func TestAdversarialTrainingResistsTheAttack(t *testing.T) {
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 4000), head(data.Validation, 500)
 	const eps = 0.2
-	var robust [2]float64
-	for k, adversarial := range []bool{false, true} {
+	trades := training.TRADESTraining(eps)
+	trades.Steps, trades.StepSize = 5, eps/4
+	adversaries := []training.Adversary{{}, training.FastFGSMTraining(eps), trades}
+	robust := make([]float64, len(adversaries))
+	for k, adversary := range adversaries {
 		m, err := cnn.New(testutil.XLA(t), cnn.Robust, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		opts := options(3, 1)
-		if adversarial {
-			opts.Adversary = training.FastFGSMTraining(eps)
+		if adversary.Active() {
+			opts.Adversary = adversary
 			opts.Adversary.ValidationImages = 300
 			opts.Patience = 10
 		}
@@ -45,7 +48,7 @@ func TestAdversarialTrainingResistsTheAttack(t *testing.T) {
 			t.Fatal(err)
 		}
 		robust[k] = robustAccuracy(t, m, 300, eps)
-		if !adversarial {
+		if !adversary.Active() {
 			continue
 		}
 		// The history holds the robust validation accuracy, and the kept
@@ -56,7 +59,7 @@ func TestAdversarialTrainingResistsTheAttack(t *testing.T) {
 		}
 		best := 0
 		for i, v := range values {
-			if !h.Epochs[i].Robust || v < 0 || v > 1 {
+			if v != h.Epochs[i].ValRobustAccuracy || !h.Epochs[i].Robust {
 				t.Errorf("epoch %d: robust accuracy %g (measured: %v)", i+1, v, h.Epochs[i].Robust)
 			}
 			if v > values[best] {
@@ -70,9 +73,11 @@ func TestAdversarialTrainingResistsTheAttack(t *testing.T) {
 			t.Errorf("history's adversary %+v, epoch line %q", h.Adversary, h.Epochs[0])
 		}
 	}
-	t.Logf("robust accuracy at ε=%g under PGD-10: %.3f trained clean, %.3f trained against fast FGSM", eps, robust[0], robust[1])
-	if robust[1] < robust[0]+0.15 {
-		t.Errorf("adversarial training raised the robust accuracy at ε=%g only from %.3f to %.3f", eps, robust[0], robust[1])
+	t.Logf("robust accuracy at ε=%g under PGD-10: %.3f trained clean, %.3f against fast FGSM, %.3f with TRADES", eps, robust[0], robust[1], robust[2])
+	for k, name := range []string{"fast FGSM", "TRADES"} {
+		if robust[k+1] < robust[0]+0.15 {
+			t.Errorf("%s training raised the robust accuracy at ε=%g only from %.3f to %.3f", name, eps, robust[0], robust[k+1])
+		}
 	}
 }
 
@@ -97,7 +102,9 @@ func TestBadAdversary(t *testing.T) {
 		change func(*training.Adversary)
 		want   string
 	}{
-		{func(a *training.Adversary) { a.Mode = "trades" }, `unknown adversarial Mode "trades"`},
+		{func(a *training.Adversary) { a.Mode = "mart" }, `unknown adversarial Mode "mart"`},
+		{func(a *training.Adversary) { a.Beta = 6 }, "Beta (6) weighs TRADES' term"},
+		{func(a *training.Adversary) { *a = training.TRADESTraining(0.3); a.Beta = 0 }, "TRADES' Beta is 0"},
 		{func(a *training.Adversary) { a.Epsilon = 0 }, "Epsilon is 0"},
 		{func(a *training.Adversary) { a.Epsilon = 1.5 }, "Epsilon is 1.5"},
 		{func(a *training.Adversary) { a.Steps = 0 }, "0 Steps"},

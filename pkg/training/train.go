@@ -156,16 +156,32 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	adversary := opts.Adversary
 	stepsPerEpoch := (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize
 	firstStep := optimizer.GetGlobalStep(m.Store())
+	trades := adversary.Mode == ModeTRADES
 	trainer := train.NewTrainer(m.Backend(), m.Store(),
 		func(scope *model.Scope, _ any, inputs []*Node) []*Node {
 			images := inputs[0]
-			if adversary.Active() {
-				warmup := adversary.warmup(images.Graph(), stepsPerEpoch, firstStep)
-				images = adversary.examples(scope, m, images, inputs[1], warmup)
+			if !adversary.Active() {
+				return []*Node{m.Logits(scope, images)}
 			}
-			return []*Node{m.Logits(scope, images)}
+			warmup := adversary.warmup(images.Graph(), stepsPerEpoch, firstStep)
+			var clean *Node
+			if trades {
+				// Its own scope object: the model runs more than once in the graph.
+				clean = m.Logits(scope.Store().Scope(scope.Scope()), images)
+			}
+			adversarial := adversary.examples(scope, m, images, inputs[1], warmup, clean)
+			// The adversarial logits come first: the epoch's metrics are on them.
+			if trades {
+				return []*Node{m.Logits(scope, adversarial), clean}
+			}
+			return []*Node{m.Logits(scope, adversarial)}
 		},
-		loss.SparseCategoricalCrossEntropyLogits,
+		func(labels, predictions []*Node) *Node {
+			if trades {
+				return adversary.tradesLoss(labels[0], predictions[0], predictions[1])
+			}
+			return loss.SparseCategoricalCrossEntropyLogits(labels, predictions)
+		},
 		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
 		[]metric.Interface{meanLoss, meanAcc}, nil)
 	s := &Session{opts: opts, ds: ds, loop: train.NewLoop(trainer), stepsPerEpoch: stepsPerEpoch}
