@@ -125,6 +125,9 @@ def test_black_box_and_defence(executed):
     square = re.search(r"robust accuracy under Square L∞ \(1000 queries, p 0\.8\) at ε = 0\.3: (\d+\.\d)%", text)
     assert square, "no Square check of the robust model"
     assert re.search(r"digits that resisted PGD-40 but that Square fooled: \d+\n", text), "no check for masked gradients"
+    # AutoAttack's table: the four attacks in order, then the robust accuracy.
+    table = re.search(r"100 images, L∞ ε = 0\.3\n.*?after APGD-CE.*?after APGD-DLR-T.*?after FAB-T.*?after Square.*?\nrobust accuracy\s+\d+\.\d\d\n", text, re.S)
+    assert table, "no AutoAttack table"
     # The same targeted attack fooled both models.
     assert len(re.findall(r"fooled true, L2 \d+\.\d\d", text)) == 2, text
     assert len(list(nbrun.outputs(nb, "image/png"))) == 5, "the attacks, the query chart, the training curves, the robustness curves, the perturbations"
