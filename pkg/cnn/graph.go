@@ -6,8 +6,6 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 // ScopeName is the scope, under the store's root, that holds the weights.
@@ -21,19 +19,26 @@ const ScopeName = "cnn"
 func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 	scope = scope.In(ScopeName)
 	batch := images.Shape().Dimensions[0]
-	if !cfg.deep() {
-		x := convolution(scope.In("conv2d"), cfg, images)
-		x = MaxPooling2D(x, cfg.Pool)
-		x = Reshape(x, batch, -1) // Flatten, in the same (row, column, channel) order as Keras.
-		return layers.Dense(scope.In("dense"), x, true, mnist.NumClasses)
+	x := images
+	for _, l := range cfg.Ops() {
+		switch l.Kind {
+		case OpConv:
+			if !cfg.deep() {
+				x = convolution(scope.In("%s", l.Scope), cfg, x) // The article's, with its own kernel gradient.
+			} else {
+				x = layers.Convolution(scope.In("%s", l.Scope), x).Channels(l.Size).KernelSize(l.Kernel).NoPadding().Done()
+			}
+		case OpReLU:
+			x = activation.Relu(x)
+		case OpMaxPool:
+			x = MaxPooling2D(x, l.Size)
+		case OpFlatten:
+			x = Reshape(x, batch, -1) // In the same (row, column, channel) order as Keras.
+		case OpDense:
+			x = layers.Dense(scope.In("%s", l.Scope), x, true, l.Size)
+		}
 	}
-	x := layers.Convolution(scope.In("conv2d"), images).Channels(cfg.Filters).KernelSize(cfg.Kernel).NoPadding().Done()
-	x = MaxPooling2D(activation.Relu(x), cfg.Pool)
-	x = layers.Convolution(scope.In("conv2d_2"), x).Channels(cfg.Filters2).KernelSize(cfg.Kernel).NoPadding().Done()
-	x = MaxPooling2D(activation.Relu(x), cfg.Pool)
-	x = Reshape(x, batch, -1)
-	x = activation.Relu(layers.Dense(scope.In("hidden"), x, true, cfg.Hidden))
-	return layers.Dense(scope.In("dense"), x, true, mnist.NumClasses)
+	return x
 }
 
 // convolution is the article's single-channel convolution with its bias,

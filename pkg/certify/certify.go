@@ -1,0 +1,200 @@
+package certify
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/cnn"
+)
+
+// interval is a box [lo, hi] of values, kept as its centre and radius.
+type interval struct{ centre, radius *graph.Node }
+
+func fromBounds(lo, hi *graph.Node) interval {
+	return interval{graph.DivScalar(graph.Add(lo, hi), 2), graph.DivScalar(graph.Sub(hi, lo), 2)}
+}
+
+func (v interval) bounds() (lo, hi *graph.Node) {
+	return graph.Sub(v.centre, v.radius), graph.Add(v.centre, v.radius)
+}
+
+// monotone applies an elementwise non-decreasing function to both ends:
+// its exact image of the box.
+func (v interval) monotone(f func(*graph.Node) *graph.Node) interval {
+	lo, hi := v.bounds()
+	return fromBounds(f(lo), f(hi))
+}
+
+// affine is the exact image of the box under x ↦ linear(x) + b, linear
+// being a linear map whose matrix has elementwise absolute value absLinear:
+// the centre maps through it, the radius through |W|.
+func (v interval) affine(linear, absLinear func(*graph.Node) *graph.Node, bias *graph.Node) interval {
+	return interval{graph.Add(linear(v.centre), bias), absLinear(v.radius)}
+}
+
+// Bounds are interval bounds on a model's logits over an L∞ ball.
+type Bounds struct {
+	Epsilon float64
+	N       int
+	// Lower[i] and Upper[i] bound image i's logits: for every image within
+	// Epsilon of it (and within [0, 1]), each logit lies between them.
+	Lower, Upper [][]float32
+	// Margins[i][j] is a lower bound on logit(label) − logit(j) over the
+	// ball, computed with the last layer's rows subtracted before the
+	// bound is taken (tighter than Lower − Upper); 0 for j = label.
+	Margins [][]float32
+	// Certified[i] tells whether every margin of image i is positive: no
+	// perturbation within Epsilon changes its class from its label.
+	Certified []bool
+}
+
+// Accuracy is the share of certified images: the certified accuracy.
+func (b *Bounds) Accuracy() float64 {
+	n := 0
+	for _, c := range b.Certified {
+		if c {
+			n++
+		}
+	}
+	return float64(n) / float64(max(len(b.Certified), 1))
+}
+
+// IBP computes interval bounds (Gowal et al. 2018) of m's logits over the
+// L∞ ball of radius eps around each image (flat), clipped to [0, 1], and
+// certifies each image against its label. Every operation of the network
+// (cnn.Config.Ops) maps the box exactly or soundly: convolutions and dense
+// layers through their weights and absolute weights, ReLU and max-pool
+// monotonically; the last dense layer is folded into the margins. It runs
+// batched on m's engine.
+func IBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, error) {
+	if m == nil {
+		return nil, fmt.Errorf("certify: the model is nil: load one with cnn.Load or train one")
+	}
+	if !(eps >= 0 && eps <= 1) {
+		return nil, fmt.Errorf("certify: ε %g is not a budget: use a value in [0, 1], such as 0.3", eps)
+	}
+	g := m.Geometry()
+	n, err := g.CheckImages(images)
+	if err != nil {
+		return nil, fmt.Errorf("certify: %w", err)
+	}
+	if len(labels) != n {
+		return nil, fmt.Errorf("certify: %d labels for %d images: give one per image", len(labels), n)
+	}
+	for i, l := range labels {
+		if l < 0 || l >= g.Classes {
+			return nil, fmt.Errorf("certify: label %d of image %d is not a class: use 0 to %d", l, i, g.Classes-1)
+		}
+	}
+	ops := m.Config.Ops()
+	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
+		return bound(scope, ops, x, labels, eps, g.Classes)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("certify: %w", err)
+	}
+	defer exec.Finalize()
+	b := &Bounds{Epsilon: eps, N: n}
+	dims := []int{g.Rows, g.Cols, g.Channels}
+	for start := 0; start < n; start += classifier.BatchSize {
+		end := min(start+classifier.BatchSize, n)
+		batch := tensors.FromFlatDataAndDimensions(slices.Clone(images[start*g.Pixels():end*g.Pixels()]), append([]int{end - start}, dims...)...)
+		classes := make([]int32, end-start)
+		for i := range classes {
+			classes[i] = int32(labels[start+i])
+		}
+		out, err := exec.Exec(batch, tensors.FromFlatDataAndDimensions(classes, len(classes)), tensors.FromScalar(float32(eps)))
+		batch.MustFinalizeAll()
+		if err != nil {
+			return nil, fmt.Errorf("certify: images %d to %d: %w", start, end-1, err)
+		}
+		var flat [3][]float32
+		for k := range flat {
+			if flat[k], err = tensors.CopyFlatData[float32](out[k]); err != nil {
+				return nil, fmt.Errorf("certify: reading the bounds: %w", err)
+			}
+			out[k].MustFinalizeAll()
+		}
+		for i := range end - start {
+			row := func(k int) []float32 { return flat[k][i*g.Classes : (i+1)*g.Classes] }
+			b.Lower, b.Upper, b.Margins = append(b.Lower, row(0)), append(b.Upper, row(1)), append(b.Margins, row(2))
+			certified := true
+			for j, margin := range row(2) {
+				if j != labels[start+i] && !(margin > 0) {
+					certified = false
+				}
+			}
+			b.Certified = append(b.Certified, certified)
+		}
+	}
+	return b, nil
+}
+
+// bound builds the interval bounds of the network ops on the box around x:
+// the logits' lower and upper bounds [B, K] and the margins' lower bounds
+// [B, K].
+func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes int) (lo, hi, margins *graph.Node) {
+	g := x.Graph()
+	e := graph.ConvertDType(eps, x.DType())
+	v := fromBounds(graph.ClipScalar(graph.Sub(x, e), 0, 1), graph.ClipScalar(graph.Add(x, e), 0, 1))
+	batch := x.Shape().Dimensions[0]
+	variable := func(path string) *graph.Node {
+		w := scope.Store().GetVariable(path)
+		if w == nil {
+			exceptions.Panicf("certify: the model has no weights at %s: its checkpoint does not match its configuration", path)
+		}
+		return w.NodeValue(g)
+	}
+	for k, op := range ops {
+		switch op.Kind {
+		case cnn.OpConv:
+			wPath, bPath := op.WeightPaths()
+			w, b := variable(wPath), variable(bPath)
+			conv := func(kernel *graph.Node) func(*graph.Node) *graph.Node {
+				return func(x *graph.Node) *graph.Node { return graph.Convolve(x, kernel).NoPadding().Done() }
+			}
+			v = v.affine(conv(w), conv(graph.Abs(w)), graph.Reshape(b, 1, 1, 1, -1))
+		case cnn.OpReLU:
+			v = v.monotone(func(x *graph.Node) *graph.Node { return graph.Max(x, graph.ZerosLike(x)) })
+		case cnn.OpMaxPool:
+			v = v.monotone(func(x *graph.Node) *graph.Node { return cnn.MaxPooling2D(x, op.Size) })
+		case cnn.OpFlatten:
+			v = interval{graph.Reshape(v.centre, batch, -1), graph.Reshape(v.radius, batch, -1)}
+		case cnn.OpDense:
+			wPath, bPath := op.WeightPaths()
+			w, b := variable(wPath), variable(bPath)
+			if k == len(ops)-1 {
+				// The logits, and the margins with the rows subtracted first.
+				logits := v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) },
+					func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w)) }, graph.Reshape(b, 1, -1))
+				lo, hi = logits.bounds()
+				return lo, hi, marginBounds(v, w, b, labels, classes)
+			}
+			v = v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) },
+				func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w)) }, graph.Reshape(b, 1, -1))
+		}
+	}
+	exceptions.Panicf("certify: the network does not end in a dense layer")
+	return nil, nil, nil
+}
+
+// marginBounds is, per image and class j, a lower bound of
+// (w_label − w_j)·h + b_label − b_j over the box v of h: the centre's value
+// less the radius through |w_label − w_j|. [B, K].
+func marginBounds(v interval, w, b, labels *graph.Node, classes int) *graph.Node {
+	dtype := w.DType()
+	oneHot := graph.OneHot(labels, classes, dtype)                                // [B, K]
+	wLabel := graph.MatMul(oneHot, graph.Transpose(w, 0, 1))                         // [B, H]
+	diff := graph.Sub(graph.ExpandAxes(wLabel, -1), graph.ExpandAxes(w, 0))       // [B, H, K]
+	centre := graph.ReduceSum(graph.Mul(graph.ExpandAxes(v.centre, -1), diff), 1) // [B, K]
+	radius := graph.ReduceSum(graph.Mul(graph.ExpandAxes(v.radius, -1), graph.Abs(diff)), 1)
+	bLabel := graph.ReduceSum(graph.Mul(oneHot, graph.ExpandAxes(b, 0)), -1) // [B]
+	bias := graph.Sub(graph.ExpandAxes(bLabel, -1), graph.ExpandAxes(b, 0))  // [B, K]
+	return graph.Sub(graph.Add(centre, bias), radius)
+}
