@@ -190,7 +190,7 @@ func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes
 func marginBounds(v interval, w, b, labels *graph.Node, classes int) *graph.Node {
 	dtype := w.DType()
 	oneHot := graph.OneHot(labels, classes, dtype)                                // [B, K]
-	wLabel := graph.MatMul(oneHot, graph.Transpose(w, 0, 1))                         // [B, H]
+	wLabel := graph.MatMul(oneHot, graph.Transpose(w, 0, 1))                      // [B, H]
 	diff := graph.Sub(graph.ExpandAxes(wLabel, -1), graph.ExpandAxes(w, 0))       // [B, H, K]
 	centre := graph.ReduceSum(graph.Mul(graph.ExpandAxes(v.centre, -1), diff), 1) // [B, K]
 	radius := graph.ReduceSum(graph.Mul(graph.ExpandAxes(v.radius, -1), graph.Abs(diff)), 1)
