@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -15,9 +16,10 @@ import (
 // FAB is the fast adaptive boundary attack of Croce and Hein (2020), a
 // minimal-perturbation attack in L∞ or L2. Each step linearises the model
 // at the current image x and picks the boundary to cross: the target's
-// (targeted) or the class whose linearised boundary is nearest
-// (untargeted). It projects both x and the original x₀ onto the half-space
-// beyond that boundary, within the [0, 1] box, and moves to a mix of the
+// against the strongest other class (targeted), or the class whose
+// linearised boundary with the label is nearest (untargeted). It projects
+// both x and the original x₀ onto the half-space beyond that boundary,
+// within the [0, 1] box, and moves to a mix of the
 // two projections, each enlarged by Eta, that leans towards x₀'s by at most
 // AlphaMax: the step never drifts far from the original. Once the new point
 // is adversarial it is kept if it is the smallest found so far, and the
@@ -216,10 +218,19 @@ func fabStep(scope *model.Scope, m classifier.Differentiable, key fabKey, state,
 	// The boundary to cross: f = z_s − z_label (negative on the label's
 	// side) and its gradient w, for the class s chosen.
 	var f, w *graph.Node
-	if key.targeted {
+	switch {
+	case key.adverse:
+		// Towards the criterion's target: the boundary between it and the
+		// strongest other class, which must fall for the target to win.
+		isTarget := graph.ConvertDType(graph.OneHot(targets, numClasses, dtype), dtypes.Bool)
+		rival := graph.ConvertDType(graph.ArgMax(graph.Where(isTarget, graph.Infinity(x.Graph(), dtype, -1), logits), -1), targets.DType())
+		f = graph.Sub(logitOf(logits, targets), logitOf(logits, rival))
+		w = vjp(graph.Sub(graph.OneHot(targets, numClasses, dtype), graph.OneHot(rival, numClasses, dtype)))
+	case key.targeted:
+		// FAB-T: the boundary between the label and the run's target.
 		f = graph.Sub(logitOf(logits, targets), logitOf(logits, labels))
 		w = vjp(graph.Sub(graph.OneHot(targets, numClasses, dtype), own))
-	} else {
+	default:
 		dual := L1 // The norm dual to L∞ measures the gradient.
 		if key.norm == L2 {
 			dual = L2
