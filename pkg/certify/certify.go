@@ -198,3 +198,14 @@ func marginBounds(v interval, w, b, labels *graph.Node, classes int) *graph.Node
 	bias := graph.Sub(graph.ExpandAxes(bLabel, -1), graph.ExpandAxes(b, 0))  // [B, K]
 	return graph.Sub(graph.Add(centre, bias), radius)
 }
+
+// WorstCaseLogits builds, inside a graph, IBP's worst-case logits of the
+// network ops for images ([B, rows, cols, channels]) with labels ([B]) over
+// the L∞ ball of radius eps (a scalar): for each class j, an upper bound on
+// logit_j − logit_label, 0 for the label. Their cross-entropy with the
+// labels is the robust loss of IBP training (Gowal et al. 2018); the
+// gradient flows into the weights, which scope's store holds.
+func WorstCaseLogits(scope *model.Scope, ops []cnn.Op, images, labels, eps *graph.Node, classes int) *graph.Node {
+	_, _, margins := bound(scope, ops, images, labels, eps, classes)
+	return graph.Neg(margins)
+}

@@ -11,6 +11,8 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/certify"
+	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/classifier"
 )
 
@@ -30,6 +32,13 @@ const (
 	// maximises that divergence, found by Steps signed steps of StepSize
 	// from the clean image plus 0.001·N(0, 1), projected into the ε-ball.
 	ModeTRADES = "trades"
+	// ModeIBP trains on interval bounds (Gowal et al. 2018): the loss mixes
+	// the clean cross-entropy, weight κ, with the cross-entropy of the
+	// worst-case logits that the bounds allow within Epsilon (package
+	// certify), weight 1 − κ. Over the warm-up epochs ε grows from 0 and κ
+	// falls from 1 to Kappa; no attack runs. The robust validation accuracy
+	// is then the certified accuracy at ValidationEpsilon.
+	ModeIBP = "ibp"
 )
 
 // Adversary tells Train to train on adversarial examples: each mini-batch
@@ -65,6 +74,12 @@ type Adversary struct {
 	// Beta weighs TRADES' robustness term against the clean cross-entropy
 	// (ModeTRADES only; positive there, 0 elsewhere).
 	Beta float64
+	// Kappa is the weight of the clean loss that ModeIBP ends its warm-up
+	// with, in [0, 1) (0.5 in IBPTraining); 0 elsewhere.
+	Kappa float64
+	// ValidationEpsilon is the budget of the robust validation (0:
+	// Epsilon). IBP trains above the budget it is measured at.
+	ValidationEpsilon float64
 }
 
 // PGDTraining is Madry et al.'s adversary for MNIST: 40 steps of ε/30 (0.01
@@ -91,6 +106,23 @@ func TRADESTraining(epsilon float64) Adversary {
 		ValidationImages: 1000, ValidationSteps: 20}
 }
 
+// IBPTraining is Gowal et al.'s interval bound training for MNIST: trained
+// at 4/3 of the budget it is validated at (0.4 for 0.3), κ falling to 0.5,
+// validated by the certified accuracy on 1,000 images; set WarmupEpochs
+// for the ramp (they ramp over about a tenth of their training).
+func IBPTraining(epsilon float64) Adversary {
+	return Adversary{Mode: ModeIBP, Epsilon: math.Min(1, epsilon*4/3), Kappa: 0.5, ValidationEpsilon: epsilon,
+		ValidationImages: 1000, ValidationSteps: 1}
+}
+
+// validationEpsilon is the budget of the robust validation.
+func (a Adversary) validationEpsilon() float64 {
+	if a.ValidationEpsilon > 0 {
+		return a.ValidationEpsilon
+	}
+	return a.Epsilon
+}
+
 // Active tells whether a trains on adversarial examples.
 func (a Adversary) Active() bool { return a.Mode != "" }
 
@@ -104,6 +136,8 @@ func (a Adversary) String() string {
 		s = fmt.Sprintf("fast FGSM, ε %g, one step of %.4g from a random start", a.Epsilon, a.StepSize)
 	case ModeTRADES:
 		s = fmt.Sprintf("TRADES, β %g, ε %g, %d steps of %.4g", a.Beta, a.Epsilon, a.Steps, a.StepSize)
+	case ModeIBP:
+		s = fmt.Sprintf("IBP, ε %g, κ to %g", a.Epsilon, a.Kappa)
 	default:
 		s = fmt.Sprintf("PGD, ε %g, %d steps of %.4g from a random start", a.Epsilon, a.Steps, a.StepSize)
 	}
@@ -122,11 +156,20 @@ func (a Adversary) validate() error {
 				a, ModePGD, ModeFastFGSM, ModeTRADES)
 		}
 		return nil
-	case a.Mode != ModePGD && a.Mode != ModeFastFGSM && a.Mode != ModeTRADES:
-		return fmt.Errorf("training: unknown adversarial Mode %q: use %q, %q, %q or \"\" for clean training", a.Mode, ModePGD, ModeFastFGSM, ModeTRADES)
+	case a.Mode != ModePGD && a.Mode != ModeFastFGSM && a.Mode != ModeTRADES && a.Mode != ModeIBP:
+		return fmt.Errorf("training: unknown adversarial Mode %q: use %q, %q, %q, %q or \"\" for clean training",
+			a.Mode, ModePGD, ModeFastFGSM, ModeTRADES, ModeIBP)
 	case !(a.Epsilon > 0 && a.Epsilon <= 1):
 		return fmt.Errorf("training: adversarial Epsilon is %g: use a budget in (0, 1], such as 0.3%s", a.Epsilon, hint)
-	case a.Mode != ModeFastFGSM && a.Steps < 1:
+	case a.Mode == ModeIBP && (a.Steps != 0 || a.StepSize != 0):
+		return fmt.Errorf("training: IBP runs no attack, yet Steps is %d and StepSize %g: set both to 0", a.Steps, a.StepSize)
+	case a.Mode == ModeIBP && !(a.Kappa >= 0 && a.Kappa < 1):
+		return fmt.Errorf("training: IBP's Kappa is %g: use a weight in [0, 1) (0.5 in IBPTraining)", a.Kappa)
+	case a.Mode != ModeIBP && a.Kappa != 0:
+		return fmt.Errorf("training: Kappa (%g) weighs IBP's clean loss, but the Mode is %q: set Kappa to 0 or Mode to %q", a.Kappa, a.Mode, ModeIBP)
+	case !(a.ValidationEpsilon >= 0 && a.ValidationEpsilon <= 1):
+		return fmt.Errorf("training: ValidationEpsilon is %g: use a budget in (0, 1], or 0 for Epsilon", a.ValidationEpsilon)
+	case a.Mode != ModeFastFGSM && a.Mode != ModeIBP && a.Steps < 1:
 		return fmt.Errorf("training: %s training with %d Steps: use at least 1%s", a.Mode, a.Steps, hint)
 	case a.Mode == ModeTRADES && (!(a.Beta > 0) || math.IsInf(a.Beta, 1)):
 		return fmt.Errorf("training: TRADES' Beta is %g: use a positive weight (1 in TRADESTraining)", a.Beta)
@@ -134,7 +177,7 @@ func (a Adversary) validate() error {
 		return fmt.Errorf("training: Beta (%g) weighs TRADES' term, but the Mode is %q: set Beta to 0 or Mode to %q", a.Beta, a.Mode, ModeTRADES)
 	case a.Mode == ModeFastFGSM && a.Steps > 1:
 		return fmt.Errorf("training: fast FGSM takes one step, Steps is %d: set it to 1, or use Mode %q for several", a.Steps, ModePGD)
-	case !(a.StepSize > 0) || math.IsInf(a.StepSize, 1):
+	case a.Mode != ModeIBP && (!(a.StepSize > 0) || math.IsInf(a.StepSize, 1)):
 		return fmt.Errorf("training: adversarial StepSize is %g: use a positive size%s", a.StepSize, hint)
 	case a.ValidationImages < 1:
 		return fmt.Errorf("training: adversarial ValidationImages is %d: measure robust accuracy on at least 1 image (1000 is the default)%s",
@@ -201,6 +244,17 @@ func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, ima
 	return StopGradient(x)
 }
 
+// ibpLoss is IBP training's objective per example: κ times the clean
+// cross-entropy plus 1 − κ times the worst-case logits' (κ and ε follow the
+// warm-up fraction).
+func (a Adversary) ibpLoss(labels, clean, worst, warmup *Node) *Node {
+	kappa := OneMinus(MulScalar(ConvertDType(warmup, clean.DType()), 1-a.Kappa))
+	ce := func(logits *Node) *Node {
+		return Reshape(loss.SparseCategoricalCrossEntropyLogits([]*Node{labels}, []*Node{logits}), -1)
+	}
+	return Add(Mul(kappa, ce(clean)), Mul(OneMinus(kappa), ce(worst)))
+}
+
 // tradesLoss is TRADES' objective per example: the clean cross-entropy
 // plus Beta times KL(softmax(clean) ‖ softmax(adversarial)), the gradient
 // flowing through both outputs.
@@ -227,8 +281,20 @@ func (a Adversary) warmup(g *Graph, stepsPerEpoch int, start int64) *Node {
 // the validation set that m classifies correctly under the validation PGD.
 func (a Adversary) robustAccuracy(m classifier.Differentiable, images []float32, labels []int, seed int64) (float64, error) {
 	n := min(a.ValidationImages, len(labels))
-	pgd := &attack.PGD{Steps: a.ValidationSteps, StepSize: 2.5 * a.Epsilon / float64(a.ValidationSteps), Seed: seed}
-	r, err := pgd.Run(m, images[:n*m.Geometry().Pixels()], attack.Misclassification{Labels: labels[:n]}, a.Epsilon)
+	if a.Mode == ModeIBP {
+		network, ok := m.(*cnn.Model)
+		if !ok {
+			return 0, fmt.Errorf("certified validation: IBP bounds a *cnn.Model, not a %T", m)
+		}
+		b, err := certify.IBP(network, images[:n*m.Geometry().Pixels()], labels[:n], a.validationEpsilon())
+		if err != nil {
+			return 0, fmt.Errorf("certified validation: %w", err)
+		}
+		return b.Accuracy(), nil
+	}
+	eps := a.validationEpsilon()
+	pgd := &attack.PGD{Steps: a.ValidationSteps, StepSize: 2.5 * eps / float64(a.ValidationSteps), Seed: seed}
+	r, err := pgd.Run(m, images[:n*m.Geometry().Pixels()], attack.Misclassification{Labels: labels[:n]}, eps)
 	if err != nil {
 		return 0, fmt.Errorf("robust validation: %w", err)
 	}

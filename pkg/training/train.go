@@ -14,7 +14,9 @@ import (
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
+	"github.com/advmlgo/advml/pkg/certify"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
@@ -156,7 +158,15 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	adversary := opts.Adversary
 	stepsPerEpoch := (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize
 	firstStep := optimizer.GetGlobalStep(m.Store())
-	trades := adversary.Mode == ModeTRADES
+	trades, ibp := adversary.Mode == ModeTRADES, adversary.Mode == ModeIBP
+	var ops []cnn.Op
+	if ibp {
+		network, ok := m.(*cnn.Model)
+		if !ok {
+			return nil, fmt.Errorf("training: IBP training bounds the operations of a *cnn.Model, and the model is a %T: use a cnn network, or another Mode", m)
+		}
+		ops = network.Config.Ops()
+	}
 	trainer := train.NewTrainer(m.Backend(), m.Store(),
 		func(scope *model.Scope, _ any, inputs []*Node) []*Node {
 			images := inputs[0]
@@ -164,6 +174,13 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 				return []*Node{m.Logits(scope, images)}
 			}
 			warmup := adversary.warmup(images.Graph(), stepsPerEpoch, firstStep)
+			if ibp {
+				// The clean logits first (the epoch's metrics are on them),
+				// the worst case within the ramped ε, and the ramp itself.
+				eps := MulScalar(warmup, adversary.Epsilon)
+				worst := certify.WorstCaseLogits(scope.Store().Scope(scope.Scope()), ops, images, Reshape(inputs[1], -1), eps, m.Geometry().Classes)
+				return []*Node{m.Logits(scope, images), worst, warmup}
+			}
 			var clean *Node
 			if trades {
 				// Its own scope object: the model runs more than once in the graph.
@@ -177,6 +194,9 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 			return []*Node{m.Logits(scope, adversarial)}
 		},
 		func(labels, predictions []*Node) *Node {
+			if ibp {
+				return adversary.ibpLoss(labels[0], predictions[0], predictions[1], predictions[2])
+			}
 			if trades {
 				return adversary.tradesLoss(labels[0], predictions[0], predictions[1])
 			}
