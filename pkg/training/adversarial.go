@@ -12,8 +12,8 @@ import (
 
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/certify"
-	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/cnn"
 )
 
 // Adversarial training modes, the values of Adversary.Mode.
