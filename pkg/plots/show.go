@@ -14,7 +14,10 @@ var ErrNotNotebook = errors.New("plots: not running in a GoNB notebook: nothing 
 
 // Show displays img inline in the output of the current GoNB notebook cell.
 // The image is embedded as PNG bytes in the cell output; nothing is linked or
-// loaded from the network.
+// loaded from the network. Show returns once GoNB has taken the image
+// (gonbui.Sync): a cell's program that displays a figure and exits at once
+// could otherwise end before the figure reached the notebook, which
+// happened under load (a test counted 7 of the tutorial's 8 figures).
 //
 // Outside a GoNB notebook (e.g. in a command-line program) it displays nothing
 // and returns [ErrNotNotebook].
@@ -30,5 +33,6 @@ func Show(img image.Image) error {
 	if err := gonbui.Error(); err != nil {
 		return fmt.Errorf("plots: displaying in GoNB: %w", err)
 	}
+	gonbui.Sync()
 	return nil
 }
