@@ -3,7 +3,7 @@
 #   make lab         set everything up, then open JupyterLab on notebooks/
 #   make test        every test: Go packages on XLA, the notebooks, the browser test
 #   make reproduce   the article headless: train, attack, figures, JSON summary
-#   make robust      adversarial training of the robust model, its evaluation, JSON summary (about an hour)
+#   make robust      adversarial training of the robust model, AutoAttack on 10,000 test images, JSON summary (hours)
 #   make blackbox    the black-box attacks against the white-box ones, JSON summary
 #   make notebooks   re-execute the notebooks in place (their committed outputs)
 #   make run NB=…    run one notebook of your own headless, its outputs written back
