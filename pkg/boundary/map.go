@@ -57,12 +57,8 @@ func MapAttack() *attack.CarliniWagner {
 // batch.
 func Build(m classifier.Predictor, images []float32, labels []int, perClass int, a attack.Attack) (*Map, error) {
 	g := m.Geometry()
-	n, err := g.CheckImages(images)
-	if err != nil {
+	if _, err := g.CheckLabeled(images, labels); err != nil {
 		return nil, fmt.Errorf("boundary: %w", err)
-	}
-	if len(labels) != n {
-		return nil, fmt.Errorf("boundary: %d labels for %d images: give one per image", len(labels), n)
 	}
 	if perClass < 1 {
 		return nil, fmt.Errorf("boundary: %d digits per class: use at least 1", perClass)

@@ -80,17 +80,9 @@ func IBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, er
 		return nil, fmt.Errorf("certify: ε %g is not a budget: use a value in [0, 1], such as 0.3", eps)
 	}
 	g := m.Geometry()
-	n, err := g.CheckImages(images)
+	n, err := g.CheckLabeled(images, labels)
 	if err != nil {
 		return nil, fmt.Errorf("certify: %w", err)
-	}
-	if len(labels) != n {
-		return nil, fmt.Errorf("certify: %d labels for %d images: give one per image", len(labels), n)
-	}
-	for i, l := range labels {
-		if l < 0 || l >= g.Classes {
-			return nil, fmt.Errorf("certify: label %d of image %d is not a class: use 0 to %d", l, i, g.Classes-1)
-		}
 	}
 	ops := m.Config.Ops()
 	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {

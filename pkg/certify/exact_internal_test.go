@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/backend"
 	"github.com/advmlgo/advml/pkg/cnn"
 )
 
@@ -42,7 +42,11 @@ func TestLinearLayerBoundsAreExact(t *testing.T) {
 		x[i] = float32(rng.Float64())
 	}
 	const eps = 0.2
-	exec, err := model.NewExec(testutil.XLA(t), store, func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
+	engine, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec, err := model.NewExec(engine, store, func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
 		return bound(scope, []cnn.Op{{Kind: cnn.OpFlatten}, op}, x, labels, eps, classes)
 	})
 	if err != nil {

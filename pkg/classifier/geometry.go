@@ -62,6 +62,24 @@ func (g Geometry) CheckImages(images []float32) (int, error) {
 	return n, nil
 }
 
+// CheckLabeled is CheckImages for images that come with a label each: it
+// also checks that there is one label per image and that each is a class.
+func (g Geometry) CheckLabeled(images []float32, labels []int) (int, error) {
+	n, err := g.CheckImages(images)
+	if err != nil {
+		return 0, err
+	}
+	if len(labels) != n {
+		return 0, fmt.Errorf("%d labels for %d images: give one per image", len(labels), n)
+	}
+	for i, l := range labels {
+		if l < 0 || l >= g.Classes {
+			return 0, fmt.Errorf("label %d of image %d is not a class: use 0 to %d", l, i, g.Classes-1)
+		}
+	}
+	return n, nil
+}
+
 // describe names the position of flat index i: "image 3, row 5, column 7"
 // (with ", channel 2" when images have several channels).
 func (g Geometry) describe(i int) string {

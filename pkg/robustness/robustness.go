@@ -58,12 +58,9 @@ func Evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 		return nil, fmt.Errorf("robustness: no budgets: give at least one ε")
 	}
 	g := m.Geometry()
-	n, err := g.CheckImages(images)
+	n, err := g.CheckLabeled(images, labels)
 	if err != nil {
 		return nil, fmt.Errorf("robustness: %w", err)
-	}
-	if len(labels) != n {
-		return nil, fmt.Errorf("robustness: %d labels for %d images: give one per image", len(labels), n)
 	}
 	r := &Report{Distance: attacks[0].Norm(), Epsilons: epsilons, N: n}
 	for k, a := range attacks {

@@ -43,12 +43,9 @@ func Transfer(source, target classifier.Predictor, images []float32, labels []in
 		return nil, fmt.Errorf("robustness.Transfer: the source takes %v, the target %v: transfer needs models of the same images and classes",
 			source.Geometry(), target.Geometry())
 	}
-	n, err := source.Geometry().CheckImages(images)
+	n, err := source.Geometry().CheckLabeled(images, labels)
 	if err != nil {
 		return nil, fmt.Errorf("robustness.Transfer: %w", err)
-	}
-	if len(labels) != n {
-		return nil, fmt.Errorf("robustness.Transfer: %d labels for %d images: give one per image", len(labels), n)
 	}
 	r := &TransferReport{Attack: a.String(), Distance: a.Norm(), Epsilons: epsilons, N: n}
 	if r.SourceCleanAccuracy, err = accuracy(source, images, labels); err != nil {
