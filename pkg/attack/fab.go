@@ -169,7 +169,7 @@ func (a *FAB) search(c *call, smallestBudget float64) (outcome, error) {
 		}
 		var next []int
 		for i := range c.n {
-			if active != nil && !contains(active, i) {
+			if _, ran := slices.BinarySearch(active, i); active != nil && !ran {
 				continue
 			}
 			out.claimed[i] = out.claimed[i] || done[i]
@@ -184,23 +184,6 @@ func (a *FAB) search(c *call, smallestBudget float64) (outcome, error) {
 	}
 	out.images = best.data
 	return out, nil
-}
-
-// contains tells whether the sorted list xs holds x.
-func contains(xs []int, x int) bool {
-	lo, hi := 0, len(xs)
-	for lo < hi {
-		mid := (lo + hi) / 2
-		switch {
-		case xs[mid] == x:
-			return true
-		case xs[mid] < x:
-			lo = mid + 1
-		default:
-			hi = mid
-		}
-	}
-	return false
 }
 
 // fabStep is one FAB step. state: x, the best adversarial so far and its
