@@ -3,11 +3,18 @@ package notebook_test
 import (
 	"errors"
 	"image"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
+	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/notebook"
 	"github.com/advmlgo/advml/pkg/training"
 )
@@ -111,4 +118,37 @@ func firstN(n int) []int {
 		out[i] = i
 	}
 	return out
+}
+
+// linear is a model of the user's own: softmax regression.
+func linear(scope *model.Scope, images *graph.Node) *graph.Node {
+	return layers.Dense(scope.In("linear"), graph.Reshape(images, images.Shape().Dimensions[0], -1), true, mnist.NumClasses)
+}
+
+func TestFitTrainsOnceThenLoads(t *testing.T) {
+	got := failures(t)
+	s := notebook.NewSession(t.TempDir(), false)
+	s.Training.MaxEpochs, s.Training.ProgressBar = 1, false
+	dir := filepath.Join(t.TempDir(), "linear")
+	build := func() *classifier.Model {
+		m, err := classifier.New(s.Backend(), model.NewStore(), mnist.Geometry, linear)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	first := build()
+	h := s.Fit(first, dir)
+	second := build() // As the next cell would: a new program, a new model, the same folder.
+	again := s.Fit(second, dir)
+	images := s.Test().Images[:10*mnist.Pixels]
+	a, errA := first.Predict(images)
+	b, errB := second.Predict(images)
+	if len(*got) != 0 || errA != nil || errB != nil {
+		t.Fatalf("failures %v, %v, %v", *got, errA, errB)
+	}
+	if len(h.Epochs) != 1 || len(again.Epochs) != 1 || a[3][7] != b[3][7] || a[9][1] != b[9][1] {
+		t.Errorf("trained %d epochs, loaded a history of %d; predictions %g/%g and %g/%g: want the saved model back",
+			len(h.Epochs), len(again.Epochs), a[3][7], b[3][7], a[9][1], b[9][1])
+	}
 }
