@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	gomlxmodel "github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/pkg/backend"
 	"github.com/advmlgo/advml/pkg/cnn"
@@ -74,4 +77,10 @@ func Trained(t testing.TB) *cnn.Model {
 		t.Fatalf("training the test model: %v", modelErr)
 	}
 	return model
+}
+
+// Linear is softmax regression, the smallest model of a user's own (not a
+// cnn.Model): a dense layer from the pixels to the logits.
+func Linear(scope *gomlxmodel.Scope, images *graph.Node) *graph.Node {
+	return layers.Dense(scope.In("linear"), graph.Reshape(images, images.Shape().Dimensions[0], -1), true, mnist.NumClasses)
 }

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
@@ -120,18 +119,13 @@ func firstN(n int) []int {
 	return out
 }
 
-// linear is a model of the user's own: softmax regression.
-func linear(scope *model.Scope, images *graph.Node) *graph.Node {
-	return layers.Dense(scope.In("linear"), graph.Reshape(images, images.Shape().Dimensions[0], -1), true, mnist.NumClasses)
-}
-
 func TestFitTrainsOnceThenLoads(t *testing.T) {
 	got := failures(t)
 	s := notebook.NewSession(t.TempDir(), false)
 	s.Training.MaxEpochs, s.Training.ProgressBar = 1, false
 	dir := filepath.Join(t.TempDir(), "linear")
 	build := func() *classifier.Model {
-		m, err := classifier.New(s.Backend(), model.NewStore(), mnist.Geometry, linear)
+		m, err := classifier.New(s.Backend(), model.NewStore(), mnist.Geometry, testutil.Linear)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/internal/testutil"
@@ -15,18 +13,13 @@ import (
 	"github.com/advmlgo/advml/pkg/training"
 )
 
-// linear is softmax regression: a model of the user's own, not a cnn.Model.
-func linear(scope *model.Scope, images *graph.Node) *graph.Node {
-	return layers.Dense(scope.In("linear"), graph.Reshape(images, images.Shape().Dimensions[0], -1), true, mnist.NumClasses)
-}
-
 func TestLoadOrFitTrainsOnceThenLoadsAndOneSeedRepeatsARun(t *testing.T) {
 	full := testutil.MNIST(t)
 	data := &mnist.Data{Train: head(full.Train, 2000), Validation: head(full.Validation, 500), Test: full.Test}
 	images := full.Test.Images[:50*mnist.Pixels]
 	fit := func(dir string, seed int64) ([][]float32, *training.History, bool) {
 		t.Helper()
-		m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, linear)
+		m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, testutil.Linear)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +54,7 @@ func TestLoadOrFitTrainsOnceThenLoadsAndOneSeedRepeatsARun(t *testing.T) {
 
 func TestLoadOrFitRefusesAStoreThatHoldsWeights(t *testing.T) {
 	dir := t.TempDir()
-	m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, linear)
+	m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, testutil.Linear)
 	if err != nil {
 		t.Fatal(err)
 	}
