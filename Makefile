@@ -98,8 +98,9 @@ profile: setup
 BENCH_VENV ?= $(CURDIR)/.venv-bench
 export BENCH_VENV
 # auto_LiRPA's venv, for the bound cross-check: its torch 1.12.1 has wheels up to Python 3.10 only.
+# Its Python 3.10: LIRPA_PYTHON, or the one scripts/lirpa-venv.sh finds.
 LIRPA_VENV ?= $(CURDIR)/.venv-lirpa
-LIRPA_PYTHON ?= python3.10
+export LIRPA_PYTHON
 bench: setup $(BENCH_VENV)/.requirements-installed
 	$(VENV)/bin/python bench/run.py
 # The attacks against Foolbox 3.3.4 on the same weights (in the benchmark's venv):
@@ -114,11 +115,8 @@ crosscheck: setup $(BENCH_VENV)/.requirements-installed $(LIRPA_VENV)/.requireme
 	$(LIRPA_VENV)/bin/python bench/lirpa_reference.py --export out/crosscheck/lirpa-export.json --out out/crosscheck
 	$(GO) run ./bench/lirpacheck -out out/crosscheck
 
-$(LIRPA_VENV)/.requirements-installed: bench/lirpa-requirements.txt
-	@$(LIRPA_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null || \
-		{ echo "crosscheck: LIRPA_PYTHON=$(LIRPA_PYTHON) is not a Python 3.10, which auto_LiRPA 0.3's torch 1.12.1 needs: install one and set LIRPA_PYTHON to it" >&2; exit 1; }
-	VENV=$(LIRPA_VENV) PYTHON=$(LIRPA_PYTHON) scripts/venv.sh
-	$(LIRPA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r bench/lirpa-requirements.txt
+$(LIRPA_VENV)/.requirements-installed: bench/lirpa-requirements.txt scripts/lirpa-venv.sh
+	LIRPA_VENV=$(LIRPA_VENV) scripts/lirpa-venv.sh
 	touch $@
 lock-lirpa: python
 	$(VENV)/bin/uv pip compile --python-version 3.10 --python-platform x86_64-manylinux_2_28 --generate-hashes \
