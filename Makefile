@@ -8,11 +8,11 @@
 #   make notebooks   re-execute the notebooks in place (their committed outputs)
 #   make run NB=…    run one notebook of your own headless, its outputs written back
 #   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
-#   make crosscheck  the attacks against Foolbox, the bounds against auto_LiRPA, on the same weights
+#   make crosscheck  the attacks against Foolbox, bounds against auto_LiRPA, AutoAttack against torchattacks
 #   make profile     a training step and a batch Jacobian split into their operations, timed
 #   make docker-test build the Docker image without a registry and run the tutorial inside it
 #   make lock        re-resolve requirements.txt from requirements.in for every supported Python
-#   make lock-lirpa  re-resolve bench/lirpa-requirements.txt (the bound cross-check's, Python 3.10)
+#   make lock-torch  re-resolve bench/torch-requirements.txt (the PyTorch references of make crosscheck, Python 3.10)
 #
 # Everything installs into the project folder: .venv (Python, JupyterLab, the
 # GoNB kernel and its tools), .pjrt (the XLA PJRT plugin), and Go's module
@@ -30,7 +30,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python lock lock-lirpa plugin kernel lab-config go-modules chromium lab notebooks run reproduce robust blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
+.PHONY: setup python lock lock-torch plugin kernel lab-config go-modules chromium lab notebooks run reproduce robust blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -97,30 +97,31 @@ profile: setup
 # The reference stack (TensorFlow for CPU) lives in its own venv, for benchmarks only.
 BENCH_VENV ?= $(CURDIR)/.venv-bench
 export BENCH_VENV
-# auto_LiRPA's venv, for the bound cross-check: its torch 1.12.1 has wheels up to Python 3.10 only.
-# Its Python 3.10: LIRPA_PYTHON, or the one scripts/lirpa-venv.sh finds.
-LIRPA_VENV ?= $(CURDIR)/.venv-lirpa
-export LIRPA_PYTHON
+# The PyTorch references (auto_LiRPA, torchattacks): torch 1.12.1 has wheels up to Python 3.10 only.
+# Its Python 3.10: TORCH_PYTHON, or the one scripts/torch-venv.sh finds.
+TORCH_VENV ?= $(CURDIR)/.venv-torch
+export TORCH_PYTHON
 bench: setup $(BENCH_VENV)/.requirements-installed
 	$(VENV)/bin/python bench/run.py
 # The attacks against Foolbox 3.3.4 on the same weights (in the benchmark's venv):
 # a table, then one JSON line; fails when an agreement is not met.
-# Then the interval bounds against auto_LiRPA 0.3 (PyTorch 1.12, so Python
-# 3.10, in .venv-lirpa), also failing when they disagree.
-crosscheck: setup $(BENCH_VENV)/.requirements-installed $(LIRPA_VENV)/.requirements-installed
+# Then the interval bounds against auto_LiRPA 0.3 and AutoAttack against
+# torchattacks 3.5.1 (PyTorch 1.12, so Python 3.10, in .venv-torch), also
+# failing when they disagree.
+crosscheck: setup $(BENCH_VENV)/.requirements-installed $(TORCH_VENV)/.requirements-installed
 	$(GO) run ./bench/crosscheck -prepare -out out/crosscheck
 	$(BENCH_VENV)/bin/python bench/foolbox_reference.py --export out/crosscheck/export.json --out out/crosscheck
 	$(GO) run ./bench/crosscheck -out out/crosscheck
-	$(GO) run ./bench/lirpacheck -prepare -out out/crosscheck
-	$(LIRPA_VENV)/bin/python bench/lirpa_reference.py --export out/crosscheck/lirpa-export.json --out out/crosscheck
-	$(GO) run ./bench/lirpacheck -out out/crosscheck
+	$(GO) run ./bench/torchcheck -prepare -out out/crosscheck
+	$(TORCH_VENV)/bin/python bench/torch_reference.py --export out/crosscheck/torch-export.json --out out/crosscheck
+	$(GO) run ./bench/torchcheck -out out/crosscheck
 
-$(LIRPA_VENV)/.requirements-installed: bench/lirpa-requirements.txt scripts/lirpa-venv.sh
-	LIRPA_VENV=$(LIRPA_VENV) scripts/lirpa-venv.sh
+$(TORCH_VENV)/.requirements-installed: bench/torch-requirements.txt scripts/torch-venv.sh
+	TORCH_VENV=$(TORCH_VENV) scripts/torch-venv.sh
 	touch $@
-lock-lirpa: python
+lock-torch: python
 	$(VENV)/bin/uv pip compile --python-version 3.10 --python-platform x86_64-manylinux_2_28 --generate-hashes \
-		--custom-compile-command "make lock-lirpa" bench/lirpa-requirements.in -o bench/lirpa-requirements.txt
+		--custom-compile-command "make lock-torch" bench/torch-requirements.in -o bench/torch-requirements.txt
 
 $(BENCH_VENV)/.requirements-installed: bench/requirements.txt
 	VENV=$(BENCH_VENV) scripts/venv.sh

@@ -1,36 +1,46 @@
-"""auto_LiRPA 0.3 on the Go networks' weights: the interval bounds (IBP) that
-package certify is cross-checked against.
+"""The PyTorch references on the Go networks' weights (torch 1.12.1): the
+interval bounds of auto_LiRPA 0.3, which package certify is cross-checked
+against, and torchattacks 3.5.1's AutoAttack, which robustness.AutoAttack is.
 
-It reads the export that `go run ./bench/lirpacheck -prepare` writes (each
+It reads the export that `go run ./bench/torchcheck -prepare` writes (each
 shipped network as its list of operations, with weights in GoMLX's layouts;
-the budgets; the number of images), rebuilds each network in PyTorch, wraps
-it in auto_LiRPA's BoundedModule, and for the first n test images (file
-order) writes to DIR/lirpa.json:
+the bounds' budgets and number of images; AutoAttack's model, images, budget
+and seed), rebuilds each network in PyTorch, and writes to
+DIR/torch-reference.json:
 
-- the predicted class of each image (the rebuild must classify as the Go
-  model does);
-- per budget eps, the IBP bounds of the logits over the L-inf ball of radius
-  eps clipped to [0, 1] (PerturbationLpNorm with x_L, x_U), and the lower
-  bounds of logit(label) - logit(j) computed with the specification matrix C
-  (auto_LiRPA folds C into the last linear layer, as certify does).
+- the predicted class of each of the first n test images (file order): the
+  rebuild must classify as the Go model does;
+- per budget eps, auto_LiRPA's IBP bounds of the logits over the L-inf ball
+  of radius eps clipped to [0, 1] (PerturbationLpNorm with x_L, x_U), and the
+  lower bounds of logit(label) - logit(j) computed with the specification
+  matrix C (auto_LiRPA folds C into the last linear layer, as certify does);
+- AutoAttack on the first autoattack.n test images: torchattacks' APGD (CE),
+  APGDT, FAB (multi-targeted) and Square at the standard version's settings
+  of Croce and Hein (2020) (100 steps, 9 target classes, 5,000 queries), each
+  on the images still robust, with per image whether it is still robust after
+  each; and, per image, the result of the library's own
+  AutoAttack(version='standard') call, which builds the same four attacks
+  with their default 10 steps.
 
 Layouts: GoMLX's images are NHWC and its convolution kernels
 [k, k, in, out]; PyTorch's are NCHW and [out, in, k, k]. The flatten before
 the first dense layer orders features (row, column, channel) in Go and
 (channel, row, column) in PyTorch, so that layer's rows are permuted to match.
 
-    .venv-lirpa/bin/python bench/lirpa_reference.py --export out/crosscheck/lirpa-export.json --out out/crosscheck
+    .venv-torch/bin/python bench/torch_reference.py --export out/crosscheck/torch-export.json --out out/crosscheck
 """
 import argparse
 import gzip
 import json
 import os
 import sys
+import time
 import warnings
 
 import numpy as np
 import torch
 import auto_LiRPA
+import torchattacks
 from auto_LiRPA import BoundedModule, BoundedTensor
 from auto_LiRPA.perturbations import PerturbationLpNorm
 
@@ -83,10 +93,11 @@ def rebuild(ops):
             dense.bias.data = torch.tensor(op["biases"], dtype=torch.float32)
             layers.append(dense)
         else:
-            raise SystemExit(f"lirpa_reference.py: operation {kind!r} is not known here: add it to rebuild()")
+            raise SystemExit(f"torch_reference.py: operation {kind!r} is not known here: add it to rebuild()")
     return torch.nn.Sequential(*layers).eval()
 
 
+@torch.no_grad()
 def bound(net, x, labels, epsilons, batch):
     model = BoundedModule(net, torch.empty_like(x[:1]), device="cpu")
     eye = torch.eye(10)
@@ -109,6 +120,42 @@ def bound(net, x, labels, epsilons, batch):
     return results
 
 
+def autoattack(net, x, labels, spec):
+    """torchattacks' AutoAttack, component by component and as one call."""
+    eps, seed = spec["epsilon"], spec["seed"]
+    x, labels = x[:spec["n"]], labels[:spec["n"]]
+    with torch.no_grad():
+        clean = net(x).argmax(1) == labels
+    attacks = [
+        ("apgd_ce", torchattacks.APGD(net, norm="Linf", eps=eps, steps=100, n_restarts=1, loss="ce", seed=seed)),
+        ("apgd_t", torchattacks.APGDT(net, norm="Linf", eps=eps, steps=100, n_restarts=1, n_classes=10, seed=seed)),
+        ("fab_t", torchattacks.FAB(net, norm="Linf", eps=eps, steps=100, n_restarts=1, multi_targeted=True, n_classes=10, seed=seed)),
+        ("square", torchattacks.Square(net, norm="Linf", eps=eps, n_queries=5000, n_restarts=1, p_init=0.8, seed=seed)),
+    ]
+    robust = clean.clone()
+    out = {"n": spec["n"], "epsilon": eps, "clean": clean.tolist(), "after": {}, "seconds": {}}
+    for name, atk in attacks:
+        start = time.time()
+        idx = robust.nonzero().flatten()
+        if len(idx):
+            adv = atk(x[idx], labels[idx])
+            with torch.no_grad():
+                # Count only examples inside the ball and the image range.
+                inside = ((adv - x[idx]).abs().flatten(1).max(1).values <= eps + 1e-6) & (adv.flatten(1).min(1).values >= 0) & (adv.flatten(1).max(1).values <= 1)
+                fooled = (net(adv).argmax(1) != labels[idx]) & inside
+            robust[idx[fooled]] = False
+        out["after"][name] = robust.tolist()
+        out["seconds"][name] = time.time() - start
+        log(f"  after {name}: {100 * robust.float().mean().item():.2f}% ({time.time() - start:.0f}s)")
+    start = time.time()
+    adv = torchattacks.AutoAttack(net, norm="Linf", eps=eps, version="standard", n_classes=10, seed=seed)(x, labels)
+    with torch.no_grad():
+        out["literal"] = (clean & (net(adv).argmax(1) == labels)).tolist()
+    out["seconds"]["autoattack_call"] = time.time() - start
+    log(f"  torchattacks.AutoAttack(version='standard'): {100 * sum(out['literal']) / len(out['literal']):.2f}%")
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--export", required=True)
@@ -118,19 +165,28 @@ def main():
     with open(args.export) as f:
         export = json.load(f)
     n = export["n"]
-    torch.set_grad_enabled(False)
     x = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)[:n]
     labels = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:n].copy())
     x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))  # NCHW
-    out = {"versions": {"auto_LiRPA": auto_LiRPA.__version__, "torch": torch.__version__}, "models": []}
+    out = {"versions": {"auto_LiRPA": auto_LiRPA.__version__, "torchattacks": torchattacks.__version__, "torch": torch.__version__},
+           "models": [], "autoattack": None}
+    nets = {}
     for m in export["models"]:
-        log(f"lirpa_reference.py: {m['name']}")
-        net = rebuild(m["ops"])
-        predictions = net(x).argmax(1).tolist()
+        log(f"torch_reference.py: {m['name']}")
+        net = nets[m["name"]] = rebuild(m["ops"])
+        with torch.no_grad():
+            predictions = net(x).argmax(1).tolist()
         out["models"].append({"name": m["name"], "predictions": predictions,
                               "bounds": bound(net, x, labels, export["epsilons"], args.batch)})
+    spec = export["autoattack"]
+    if spec["n"] > 0:
+        log(f"torch_reference.py: AutoAttack on {spec['model']}, {spec['n']} images, eps {spec['epsilon']}")
+        xa = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)[:spec["n"]]
+        la = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:spec["n"]].copy())
+        xa = torch.from_numpy(np.ascontiguousarray(xa.transpose(0, 3, 1, 2)))
+        out["autoattack"] = autoattack(nets[spec["model"]], xa, la, spec)
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "lirpa.json"), "w") as f:
+    with open(os.path.join(args.out, "torch-reference.json"), "w") as f:
         json.dump(out, f)
     print(json.dumps({"versions": out["versions"], "models": [m["name"] for m in out["models"]], "n_images": n}))
 
