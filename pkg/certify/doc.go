@@ -14,4 +14,13 @@
 // tighter than subtracting the bounds. The bounds cover every network of
 // package cnn (cnn.Config.Ops lists its operations) and cost about two
 // forward passes.
+//
+// Smoothing is randomized smoothing (Cohen, Rosenfeld and Kolter 2019), for
+// L2 and for any classifier.Predictor: the smoothed classifier returns the
+// class the base classifier gives most often under Gaussian noise, and
+// Certify bounds that class's probability from samples (Clopper-Pearson),
+// which proves an L2 radius within which the smoothed class cannot change,
+// with probability 1 − Alpha over the sampling; Predict classifies with a
+// binomial test and may abstain. A base classifier trained on noise of the
+// same σ (training.Options.Noise) certifies far more.
 package certify

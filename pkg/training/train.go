@@ -170,6 +170,10 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	trainer := train.NewTrainer(m.Backend(), m.Store(),
 		func(scope *model.Scope, _ any, inputs []*Node) []*Node {
 			images := inputs[0]
+			if opts.Noise > 0 {
+				noise := scope.RandomNormal(images.Graph(), images.Shape())
+				images = ClipScalar(Add(images, MulScalar(noise, opts.Noise)), 0, 1)
+			}
 			if !adversary.Active() {
 				return []*Node{m.Logits(scope, images)}
 			}

@@ -180,6 +180,9 @@ func TestBadOptionsAndData(t *testing.T) {
 		{func(o *training.Options) { o.Patience = -1 }, "Patience is -1"},
 		{func(o *training.Options) { o.MinDelta = -0.1 }, "MinDelta is -0.1"},
 		{func(o *training.Options) { o.MinDelta = math.Inf(1) }, "MinDelta is +Inf"},
+		{func(o *training.Options) { o.Noise = -0.25 }, "Noise is -0.25"},
+		{func(o *training.Options) { o.Noise = math.NaN() }, "Noise is NaN"},
+		{func(o *training.Options) { o.Noise, o.Adversary = 0.25, training.PGDTraining(0.3) }, "not both"},
 	} {
 		o := training.DefaultOptions()
 		tc.change(&o)
