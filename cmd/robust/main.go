@@ -18,6 +18,13 @@
 //	go run ./cmd/robust -load -n 1000    # on the first 1,000 test images only
 //	go run ./cmd/robust -mode trades     # train with TRADES instead of PGD
 //
+// The 10,000 images can be attacked in parts, in separate runs (hours each
+// on a small CPU), and the parts' JSON lines combined into the line one run
+// would print:
+//
+//	go run ./cmd/robust -load -from 0 -n 2500 > out/robust/0.json    # and 2500, 5000, 7500
+//	go run ./cmd/robust -combine out/robust/0.json,out/robust/2500.json,out/robust/5000.json,out/robust/7500.json
+//
 // The checkpoints go beside the article's (checkpoints/cnn, which is loaded,
 // or trained if absent): checkpoints/robust and checkpoints/article-pgd.
 package main
@@ -29,6 +36,7 @@ import (
 	"log"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -45,7 +53,8 @@ import (
 type flags struct {
 	checkpoint, articlePGD, article string
 	load                            bool
-	n                               int
+	n, from                         int
+	combine                         string
 	epsilon                         float64
 	mode                            string
 	epochs                          int
@@ -58,7 +67,9 @@ func main() {
 	flag.StringVar(&f.articlePGD, "article-checkpoint", "checkpoints/article-pgd", "folder of the adversarially trained article network")
 	flag.StringVar(&f.article, "article-clean", "checkpoints/cnn", "folder of the article's model (trained as the article does if absent)")
 	flag.BoolVar(&f.load, "load", false, "evaluate the saved checkpoints instead of training (they must exist)")
-	flag.IntVar(&f.n, "n", 10000, "test images the attacks run on (the first ones)")
+	flag.IntVar(&f.n, "n", 10000, "test images the attacks run on (the first ones, or from -from on)")
+	flag.IntVar(&f.from, "from", 0, "index of the first test image the attacks run on")
+	flag.StringVar(&f.combine, "combine", "", "comma-separated files, each holding the JSON line of a run on its own part of the test images: print the line of the whole")
 	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1]")
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm or trades")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
@@ -66,6 +77,10 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("robust: ")
+	run := run
+	if f.combine != "" {
+		run = func(f flags) error { return combine(strings.Split(f.combine, ","), os.Stdout) }
+	}
 	if err := run(f); err != nil {
 		log.Fatal(err)
 	}
@@ -79,6 +94,8 @@ func (f flags) validate() error {
 		return fmt.Errorf("-mode %q: use %s, %s or %s", f.mode, training.ModePGD, training.ModeFastFGSM, training.ModeTRADES)
 	case f.n < 1 || f.n > 10000:
 		return fmt.Errorf("-n %d: attack between 1 and 10000 test images", f.n)
+	case f.from < 0 || f.from+f.n > 10000:
+		return fmt.Errorf("-from %d with -n %d: the images must lie among the 10,000 test images (indices 0 to 9999)", f.from, f.n)
 	case f.epochs < 0:
 		return fmt.Errorf("-epochs %d: use 0 (the recipe's) or more", f.epochs)
 	}
@@ -129,6 +146,7 @@ type Model struct {
 type Evaluation struct {
 	CleanAccuracy float64 `json:"clean_accuracy"` // On the 10,000 test images.
 	N             int     `json:"n_images"`       // Images attacked.
+	First         int     `json:"first_image"`    // Index of the first of them.
 	CleanOnN      float64 `json:"clean_accuracy_n"`
 	PGD           float64 `json:"pgd40x10"` // Robust accuracy under PGD-40 with 10 restarts.
 	// AutoAttack is the robust accuracy under AutoAttack's standard
@@ -233,7 +251,7 @@ func trainAndEvaluate(b compute.Backend, f flags, dir string, data *mnist.Data, 
 	return out, err
 }
 
-// evaluate measures m at f.epsilon on the first f.n test images.
+// evaluate measures m at f.epsilon on f.n test images from f.from on.
 func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 	start := time.Now()
 	var e Evaluation
@@ -241,7 +259,7 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 	if _, e.CleanAccuracy, err = m.Evaluate(test.Images, test.Labels); err != nil {
 		return e, err
 	}
-	images, labels := test.Images[:f.n*mnist.Pixels], test.Labels[:f.n]
+	images, labels := test.Images[f.from*mnist.Pixels:(f.from+f.n)*mnist.Pixels], test.Labels[f.from:f.from+f.n]
 	pgd := attack.NewPGD(attack.Linf)
 	pgd.Restarts, pgd.Seed = 10, f.seed
 	byPGD, err := robustness.Evaluate(m, images, labels, []attack.Attack{pgd}, f.epsilon)
@@ -259,7 +277,7 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 		return e, err
 	}
 	e.Certified = round(bounds.Accuracy())
-	e.N, e.CleanOnN = f.n, round(byPGD.CleanAccuracy)
+	e.N, e.First, e.CleanOnN = f.n, f.from, round(byPGD.CleanAccuracy)
 	e.PGD, e.AutoAttack = round(byPGD.RobustAccuracy[0]), round(byAutoAttack.RobustAccuracy[0])
 	e.After = map[string]float64{}
 	for k, name := range []string{"apgd_ce", "apgd_t", "fab_t", "square"} {
