@@ -14,7 +14,7 @@ import (
 func part(first, n, autoattack, pgd int) Summary {
 	e := Evaluation{CleanAccuracy: 0.9843, N: n, First: first, CleanOnN: 1, PGD: round(float64(pgd) / float64(n)),
 		AutoAttack: round(float64(autoattack) / float64(n)), RobustAccuracy: round(float64(autoattack) / float64(n)),
-		After: map[string]float64{"apgd_ce": round(float64(pgd) / float64(n)), "square": round(float64(autoattack) / float64(n))},
+		After:        map[string]float64{"apgd_ce": round(float64(pgd) / float64(n)), "square": round(float64(autoattack) / float64(n))},
 		SanityPassed: true, Seconds: 100}
 	m := Model{Network: "cnn.Robust", Training: "PGD", Epochs: 15, WeightsEpoch: 10, Evaluation: e}
 	article := Model{Network: "cnn.Default", Training: "clean", Epochs: 8, WeightsEpoch: 8, Evaluation: Evaluation{CleanAccuracy: 0.98, N: n, First: first}}
