@@ -7,8 +7,8 @@
 // under PGD-40 with 10 restarts and under AutoAttack's standard version
 // (APGD-CE, APGD-T, FAB-T, Square: robustness.AutoAttack), each image
 // counted robust only if every attack failed on it, with the evaluation's
-// sanity checks, and the accuracy that interval bounds certify (package
-// certify). It prints one JSON line last, whose top-level fields are the
+// sanity checks, and the accuracy that interval bounds certify
+// (certify.CROWNIBP). It prints one JSON line last, whose top-level fields are the
 // robust model's leaderboard entry (n_images, clean_accuracy,
 // autoattack_robust_accuracy, autoattack_after, certified_accuracy);
 // progress and tables go to stderr.
@@ -153,9 +153,9 @@ type Evaluation struct {
 	// version; After, the robust accuracy after each of its attacks in turn.
 	AutoAttack float64            `json:"autoattack_robust_accuracy"`
 	After      map[string]float64 `json:"autoattack_after"`
-	// Certified is the share of the images that interval bounds (IBP,
-	// package certify) prove robust at ε: a lower bound where the attacks
-	// give upper ones.
+	// Certified is the share of the images that interval bounds with
+	// CROWN-IBP's on the last layers (certify.CROWNIBP) prove robust at ε: a
+	// lower bound where the attacks give upper ones.
 	Certified float64 `json:"certified_accuracy"`
 	// RobustAccuracy is the worst case: robust under PGD and AutoAttack.
 	RobustAccuracy float64  `json:"robust_accuracy"`
@@ -272,7 +272,7 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 		return e, err
 	}
 	log.Printf("AutoAttack (standard):\n%s", byAutoAttack.AutoAttackTable())
-	bounds, err := certify.IBP(m, images, labels, f.epsilon)
+	bounds, err := certify.CROWNIBP(m, images, labels, f.epsilon)
 	if err != nil {
 		return e, err
 	}
@@ -298,7 +298,7 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 		}
 	}
 	e.Seconds = round(time.Since(start).Seconds())
-	log.Printf("clean %.4f; under PGD-40×10 %.4f, AutoAttack %.4f, all five attacks %.4f; certified by IBP %.4f (%.0fs)",
+	log.Printf("clean %.4f; under PGD-40×10 %.4f, AutoAttack %.4f, all five attacks %.4f; certified by CROWN-IBP %.4f (%.0fs)",
 		e.CleanAccuracy, e.PGD, e.AutoAttack, e.RobustAccuracy, e.Certified, e.Seconds)
 	return e, nil
 }

@@ -73,6 +73,25 @@ func (b *Bounds) Accuracy() float64 {
 // monotonically; the last dense layer is folded into the margins. It runs
 // batched on m's engine.
 func IBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, error) {
+	return certify(m, images, labels, eps, false)
+}
+
+// CROWNIBP is IBP with CROWN-IBP's backward bound on the margins (Zhang et
+// al. 2020) over the network's last layers, when it ends in dense, ReLU,
+// dense (cnn.Robust does): the boxes come from IBP up to the hidden layer's
+// pre-activations, and each margin is then bounded as one linear function
+// of the hidden layer's input, through a linear relaxation of each ReLU
+// (exact where the box keeps a unit on one side of 0; between the chord
+// above and the line of slope 0 or 1 below where it crosses 0, slope 1
+// when the box reaches further above 0 than below), minimised over the box
+// exactly. Each margin is the larger of that bound and IBP's: both hold,
+// so the larger does. Lower and Upper are IBP's. On a network without
+// that ending it is IBP.
+func CROWNIBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, error) {
+	return certify(m, images, labels, eps, true)
+}
+
+func certify(m *cnn.Model, images []float32, labels []int, eps float64, crown bool) (*Bounds, error) {
 	if m == nil {
 		return nil, fmt.Errorf("certify: the model is nil: load one with cnn.Load or train one")
 	}
@@ -86,7 +105,7 @@ func IBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, er
 	}
 	ops := m.Config.Ops()
 	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
-		return bound(scope, ops, x, labels, eps, g.Classes)
+		return bound(scope, ops, x, labels, eps, g.Classes, crown)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("certify: %w", err)
@@ -130,8 +149,8 @@ func IBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, er
 
 // bound builds the interval bounds of the network ops on the box around x:
 // the logits' lower and upper bounds [B, K] and the margins' lower bounds
-// [B, K].
-func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes int) (lo, hi, margins *graph.Node) {
+// [B, K], with CROWN-IBP's on the last layers if crown (see CROWNIBP).
+func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes int, crown bool) (lo, hi, margins *graph.Node) {
 	g := x.Graph()
 	e := graph.ConvertDType(eps, x.DType())
 	v := fromBounds(graph.ClipScalar(graph.Sub(x, e), 0, 1), graph.ClipScalar(graph.Add(x, e), 0, 1))
@@ -143,7 +162,13 @@ func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes
 		}
 		return w.NodeValue(g)
 	}
+	var crownMargins *graph.Node
 	for k, op := range ops {
+		if crown && k == len(ops)-3 && op.Kind == cnn.OpDense && ops[k+1].Kind == cnn.OpReLU && ops[k+2].Kind == cnn.OpDense {
+			w1Path, b1Path := op.WeightPaths()
+			w2Path, b2Path := ops[k+2].WeightPaths()
+			crownMargins = crownTail(v, variable(w1Path), variable(b1Path), variable(w2Path), variable(b2Path), labels, classes)
+		}
 		switch op.Kind {
 		case cnn.OpConv:
 			wPath, bPath := op.WeightPaths()
@@ -166,7 +191,11 @@ func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes
 				logits := v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) },
 					func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w)) }, graph.Reshape(b, 1, -1))
 				lo, hi = logits.bounds()
-				return lo, hi, marginBounds(v, w, b, labels, classes)
+				margins = marginBounds(v, w, b, labels, classes)
+				if crownMargins != nil {
+					margins = graph.Max(margins, crownMargins)
+				}
+				return lo, hi, margins
 			}
 			v = v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) },
 				func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w)) }, graph.Reshape(b, 1, -1))
@@ -198,6 +227,46 @@ func marginBounds(v interval, w, b, labels *graph.Node, classes int) *graph.Node
 // labels is the robust loss of IBP training (Gowal et al. 2018); the
 // gradient flows into the weights, which scope's store holds.
 func WorstCaseLogits(scope *model.Scope, ops []cnn.Op, images, labels, eps *graph.Node, classes int) *graph.Node {
-	_, _, margins := bound(scope, ops, images, labels, eps, classes)
+	_, _, margins := bound(scope, ops, images, labels, eps, classes, false)
 	return graph.Neg(margins)
+}
+
+// crownTail is CROWN-IBP's lower bound, per image and class j, of the margin
+// (w2_label − w2_j)·relu(h·w1 + b1) + b2_label − b2_j over the box v of h
+// ([B, F]; w1 [F, H], w2 [H, K]). [B, K].
+func crownTail(v interval, w1, b1, w2, b2, labels *graph.Node, classes int) *graph.Node {
+	dtype := w1.DType()
+	// The pre-activations' box, by IBP: [B, H].
+	z := v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w1) },
+		func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w1)) }, graph.Reshape(b1, 1, -1))
+	l, u := z.bounds()
+	zero := graph.ZerosLike(l)
+	// Each ReLU between two lines: slopes and the upper line's intercept.
+	// Units dead on the box (u ≤ 0) get slopes 0, live ones (l ≥ 0) 1; the
+	// others the chord u/(u − l) above (through (l, 0)) and slope 1 below
+	// when u ≥ −l, 0 otherwise.
+	live := graph.GreaterOrEqual(l, zero)
+	unstable := graph.LogicalAnd(graph.LessThan(l, zero), graph.GreaterThan(u, zero))
+	ones := graph.OnesLike(l)
+	chord := graph.Div(u, graph.Where(unstable, graph.Sub(u, l), ones))
+	upperSlope := graph.Where(unstable, chord, graph.Where(live, ones, zero))
+	upperIntercept := graph.Where(unstable, graph.Neg(graph.Mul(chord, l)), zero)
+	lowerSlope := graph.Where(unstable, graph.Where(graph.GreaterOrEqual(u, graph.Neg(l)), ones, zero), graph.Where(live, ones, zero))
+	// Λ[b, j, :] = w2[:, label_b] − w2[:, j]: [B, K, H].
+	oneHot := graph.OneHot(labels, classes, dtype)            // [B, K]
+	wLabel := graph.MatMul(oneHot, graph.Transpose(w2, 0, 1)) // [B, H]
+	lambda := graph.Sub(graph.ExpandAxes(wLabel, 1), graph.ExpandAxes(graph.Transpose(w2, 0, 1), 0))
+	// A lower bound takes the lower line where Λ ≥ 0, the upper one elsewhere.
+	positive := graph.GreaterOrEqual(lambda, graph.ZerosLike(lambda))
+	perSpec := func(x *graph.Node) *graph.Node { return graph.BroadcastToShape(graph.ExpandAxes(x, 1), lambda.Shape()) }
+	slope := graph.Where(positive, perSpec(lowerSlope), perSpec(upperSlope)) // [B, K, H]
+	intercept := graph.Where(positive, graph.ZerosLike(lambda), perSpec(upperIntercept))
+	ld := graph.Mul(lambda, slope)                               // [B, K, H]
+	a := graph.Einsum("bkh,fh->bkf", ld, w1)                     // [B, K, F]
+	centre := graph.Einsum("bf,bkf->bk", v.centre, a)            // [B, K]
+	radius := graph.Einsum("bf,bkf->bk", v.radius, graph.Abs(a)) // [B, K]
+	constant := graph.Add(graph.Einsum("bkh,h->bk", ld, b1), graph.ReduceSum(graph.Mul(lambda, intercept), -1))
+	bLabel := graph.ReduceSum(graph.Mul(oneHot, graph.ExpandAxes(b2, 0)), -1) // [B]
+	bias := graph.Sub(graph.ExpandAxes(bLabel, -1), graph.ExpandAxes(b2, 0))  // [B, K]
+	return graph.Add(graph.Sub(centre, radius), graph.Add(constant, bias))
 }

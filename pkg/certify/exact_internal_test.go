@@ -47,7 +47,7 @@ func TestLinearLayerBoundsAreExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	exec, err := model.NewExec(engine, store, func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
-		return bound(scope, []cnn.Op{{Kind: cnn.OpFlatten}, op}, x, labels, eps, classes)
+		return bound(scope, []cnn.Op{{Kind: cnn.OpFlatten}, op}, x, labels, eps, classes, false)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,5 +73,94 @@ func TestLinearLayerBoundsAreExact(t *testing.T) {
 				t.Errorf("image %d logit %d: bounds [%g, %g], the corners give [%g, %g]", i, j, lo[i*classes+j], hi[i*classes+j], bottom, top)
 			}
 		}
+	}
+}
+
+// TestCROWNIsExactWhereTheReLUsAreStable: for dense, ReLU, dense whose
+// hidden units all stay active on the box (large biases), the network is
+// affine there and CROWN-IBP's margin bound is its exact minimum over the
+// box (the corner that takes each input's end against the sign of its
+// coefficient); IBP's is below it.
+func TestCROWNIsExactWhereTheReLUsAreStable(t *testing.T) {
+	const inputs, hidden, classes, batch, eps = 12, 6, 4, 3, 0.2
+	rng := rand.New(rand.NewSource(7))
+	normal := func(n int, shift float64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() + shift)
+		}
+		return v
+	}
+	w1, b1, w2, b2 := normal(inputs*hidden, 0), normal(hidden, 50), normal(hidden*classes, 0), normal(classes, 0)
+	ops := []cnn.Op{{Kind: cnn.OpFlatten}, {Kind: cnn.OpDense, Scope: "hidden", Size: hidden}, {Kind: cnn.OpReLU}, {Kind: cnn.OpDense, Scope: "dense", Size: classes}}
+	store := model.NewStore()
+	for _, v := range []struct {
+		op   cnn.Op
+		w, b []float32
+		in   int
+	}{{ops[1], w1, b1, inputs}, {ops[3], w2, b2, hidden}} {
+		wPath, bPath := v.op.WeightPaths()
+		if _, err := store.CreateVariable(wPath, tensors.FromFlatDataAndDimensions(v.w, v.in, v.op.Size)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.CreateVariable(bPath, tensors.FromFlatDataAndDimensions(v.b, v.op.Size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := make([]float32, batch*inputs)
+	for i := range x {
+		x[i] = float32(rng.Float64())
+	}
+	labels := []int32{0, 1, 3}
+	engine, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	margins := map[bool][]float32{}
+	for _, crown := range []bool{false, true} {
+		exec, err := model.NewExec(engine, store, func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
+			return bound(scope, ops, x, labels, eps, classes, crown)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x, batch, inputs, 1, 1), tensors.FromFlatDataAndDimensions(labels, batch), tensors.FromScalar(float32(eps)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		margins[crown] = tensors.MustCopyFlatData[float32](out[2])
+	}
+	tighter := 0
+	for i := range batch {
+		y := int(labels[i])
+		for j := range classes {
+			// The margin is Σ_f c_f·x_f + d with c = W1 (w2_y − w2_j), d = b1·(w2_y − w2_j) + b2_y − b2_j.
+			exact := float64(b2[y] - b2[j])
+			for h := range hidden {
+				exact += float64(b1[h]) * float64(w2[h*classes+y]-w2[h*classes+j])
+			}
+			for f := range inputs {
+				c := 0.0
+				for h := range hidden {
+					c += float64(w1[f*hidden+h]) * float64(w2[h*classes+y]-w2[h*classes+j])
+				}
+				v := float64(x[i*inputs+f])
+				low, high := math.Max(0, v-eps), math.Min(1, v+eps)
+				exact += math.Min(c*low, c*high)
+			}
+			k := i*classes + j
+			if math.Abs(float64(margins[true][k])-exact) > 1e-3*math.Max(1, math.Abs(exact)) {
+				t.Errorf("image %d class %d: CROWN-IBP margin %g, the exact minimum %g", i, j, margins[true][k], exact)
+			}
+			if float64(margins[false][k]) > exact+1e-3 {
+				t.Errorf("image %d class %d: IBP margin %g above the exact minimum %g: unsound", i, j, margins[false][k], exact)
+			}
+			if j != y && float64(margins[false][k]) < exact-1e-2 {
+				tighter++
+			}
+		}
+	}
+	if tighter == 0 {
+		t.Error("IBP matched the exact minimum everywhere: the test shows nothing CROWN adds")
 	}
 }
