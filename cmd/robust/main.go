@@ -17,6 +17,7 @@
 //	go run ./cmd/robust -load            # evaluate the shipped checkpoints, no training
 //	go run ./cmd/robust -load -n 1000    # on the first 1,000 test images only
 //	go run ./cmd/robust -mode trades     # train with TRADES instead of PGD
+//	go run ./cmd/robust -mode crown-ibp -checkpoint checkpoints/certified   # on CROWN-IBP's bounds (or ibp)
 //
 // The 10,000 images can be attacked in parts, in separate runs (hours each
 // on a small CPU), and the parts' JSON lines combined into the line one run
@@ -71,7 +72,7 @@ func main() {
 	flag.IntVar(&f.from, "from", 0, "index of the first test image the attacks run on")
 	flag.StringVar(&f.combine, "combine", "", "comma-separated files, each holding the JSON line of a run on its own part of the test images: print the line of the whole")
 	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1]")
-	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm or trades")
+	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
 	flag.Parse()
@@ -90,8 +91,8 @@ func (f flags) validate() error {
 	switch {
 	case !(f.epsilon > 0 && f.epsilon <= 1):
 		return fmt.Errorf("-eps %g: use a budget in (0, 1], such as 0.3", f.epsilon)
-	case f.mode != training.ModePGD && f.mode != training.ModeFastFGSM && f.mode != training.ModeTRADES:
-		return fmt.Errorf("-mode %q: use %s, %s or %s", f.mode, training.ModePGD, training.ModeFastFGSM, training.ModeTRADES)
+	case !slices.Contains([]string{training.ModePGD, training.ModeFastFGSM, training.ModeTRADES, training.ModeIBP, training.ModeCROWNIBP}, f.mode):
+		return fmt.Errorf("-mode %q: use %s, %s, %s, %s or %s", f.mode, training.ModePGD, training.ModeFastFGSM, training.ModeTRADES, training.ModeIBP, training.ModeCROWNIBP)
 	case f.n < 1 || f.n > 10000:
 		return fmt.Errorf("-n %d: attack between 1 and 10000 test images", f.n)
 	case f.from < 0 || f.from+f.n > 10000:
@@ -190,6 +191,13 @@ func run(f flags) error {
 		trades := training.TRADESTraining(f.epsilon)
 		trades.WarmupEpochs = opts.Adversary.WarmupEpochs
 		opts.Adversary = trades
+	case training.ModeIBP, training.ModeCROWNIBP:
+		bounded := training.IBPTraining(f.epsilon)
+		if f.mode == training.ModeCROWNIBP {
+			bounded = training.CROWNIBPTraining(f.epsilon)
+		}
+		bounded.WarmupEpochs = opts.Adversary.WarmupEpochs
+		opts.Adversary = bounded
 	}
 	if f.epochs > 0 {
 		opts.MaxEpochs = f.epochs

@@ -105,7 +105,11 @@ func certify(m *cnn.Model, images []float32, labels []int, eps float64, crown bo
 	}
 	ops := m.Config.Ops()
 	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
-		return bound(scope, ops, x, labels, eps, g.Classes, crown)
+		lo, hi, margins, crownMargins := bound(scope, ops, x, labels, eps, g.Classes, crown)
+		if crownMargins != nil {
+			margins = graph.Max(margins, crownMargins)
+		}
+		return lo, hi, margins
 	})
 	if err != nil {
 		return nil, fmt.Errorf("certify: %w", err)
@@ -149,8 +153,9 @@ func certify(m *cnn.Model, images []float32, labels []int, eps float64, crown bo
 
 // bound builds the interval bounds of the network ops on the box around x:
 // the logits' lower and upper bounds [B, K] and the margins' lower bounds
-// [B, K], with CROWN-IBP's on the last layers if crown (see CROWNIBP).
-func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes int, crown bool) (lo, hi, margins *graph.Node) {
+// [B, K]; with crown, also CROWN-IBP's margins over the last layers (see
+// CROWNIBP), or nil where the network does not end in dense, ReLU, dense.
+func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes int, crown bool) (lo, hi, margins, crownMargins *graph.Node) {
 	g := x.Graph()
 	e := graph.ConvertDType(eps, x.DType())
 	v := fromBounds(graph.ClipScalar(graph.Sub(x, e), 0, 1), graph.ClipScalar(graph.Add(x, e), 0, 1))
@@ -162,7 +167,6 @@ func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes
 		}
 		return w.NodeValue(g)
 	}
-	var crownMargins *graph.Node
 	for k, op := range ops {
 		if crown && k == len(ops)-3 && op.Kind == cnn.OpDense && ops[k+1].Kind == cnn.OpReLU && ops[k+2].Kind == cnn.OpDense {
 			w1Path, b1Path := op.WeightPaths()
@@ -191,18 +195,14 @@ func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes
 				logits := v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) },
 					func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w)) }, graph.Reshape(b, 1, -1))
 				lo, hi = logits.bounds()
-				margins = marginBounds(v, w, b, labels, classes)
-				if crownMargins != nil {
-					margins = graph.Max(margins, crownMargins)
-				}
-				return lo, hi, margins
+				return lo, hi, marginBounds(v, w, b, labels, classes), crownMargins
 			}
 			v = v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) },
 				func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w)) }, graph.Reshape(b, 1, -1))
 		}
 	}
 	exceptions.Panicf("certify: the network does not end in a dense layer")
-	return nil, nil, nil
+	return nil, nil, nil, nil
 }
 
 // marginBounds is, per image and class j, a lower bound of
@@ -227,7 +227,20 @@ func marginBounds(v interval, w, b, labels *graph.Node, classes int) *graph.Node
 // labels is the robust loss of IBP training (Gowal et al. 2018); the
 // gradient flows into the weights, which scope's store holds.
 func WorstCaseLogits(scope *model.Scope, ops []cnn.Op, images, labels, eps *graph.Node, classes int) *graph.Node {
-	_, _, margins := bound(scope, ops, images, labels, eps, classes, false)
+	_, _, margins, _ := bound(scope, ops, images, labels, eps, classes, false)
+	return graph.Neg(margins)
+}
+
+// WorstCaseLogitsCROWNIBP is WorstCaseLogits with CROWN-IBP's margins mixed
+// in, as Zhang et al. (2020) train: (1 − β)·IBP's + β·CROWN-IBP's, β a
+// scalar in [0, 1] (they lower it from 1 to 0 as ε grows). On a network
+// that does not end in dense, ReLU, dense it is WorstCaseLogits.
+func WorstCaseLogitsCROWNIBP(scope *model.Scope, ops []cnn.Op, images, labels, eps, beta *graph.Node, classes int) *graph.Node {
+	_, _, margins, crownMargins := bound(scope, ops, images, labels, eps, classes, true)
+	if crownMargins != nil {
+		beta = graph.ConvertDType(beta, margins.DType())
+		margins = graph.Add(graph.Mul(graph.OneMinus(beta), margins), graph.Mul(beta, crownMargins))
+	}
 	return graph.Neg(margins)
 }
 

@@ -3,6 +3,7 @@ package training
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -39,6 +40,12 @@ const (
 	// falls from 1 to Kappa; no attack runs. The robust validation accuracy
 	// is then the certified accuracy at ValidationEpsilon.
 	ModeIBP = "ibp"
+	// ModeCROWNIBP is ModeIBP with CROWN-IBP's tighter margins mixed into
+	// the worst case (Zhang et al. 2020; certify.WorstCaseLogitsCROWNIBP):
+	// their weight β falls from 1 to 0 over the warm-up, so training starts
+	// on the tighter bounds and ends on IBP's. The robust validation
+	// accuracy is certify.CROWNIBP's certified accuracy.
+	ModeCROWNIBP = "crown-ibp"
 )
 
 // Adversary tells Train to train on adversarial examples: each mini-batch
@@ -115,6 +122,17 @@ func IBPTraining(epsilon float64) Adversary {
 		ValidationImages: 1000, ValidationSteps: 1}
 }
 
+// CROWNIBPTraining is IBPTraining with Mode ModeCROWNIBP.
+func CROWNIBPTraining(epsilon float64) Adversary {
+	a := IBPTraining(epsilon)
+	a.Mode = ModeCROWNIBP
+	return a
+}
+
+// bounded tells whether a trains on bounds (IBP or CROWN-IBP) instead of
+// attacks.
+func (a Adversary) bounded() bool { return a.Mode == ModeIBP || a.Mode == ModeCROWNIBP }
+
 // validationEpsilon is the budget of the robust validation.
 func (a Adversary) validationEpsilon() float64 {
 	if a.ValidationEpsilon > 0 {
@@ -138,6 +156,8 @@ func (a Adversary) String() string {
 		s = fmt.Sprintf("TRADES, β %g, ε %g, %d steps of %.4g", a.Beta, a.Epsilon, a.Steps, a.StepSize)
 	case ModeIBP:
 		s = fmt.Sprintf("IBP, ε %g, κ to %g", a.Epsilon, a.Kappa)
+	case ModeCROWNIBP:
+		s = fmt.Sprintf("CROWN-IBP, ε %g, κ to %g, β from 1 to 0", a.Epsilon, a.Kappa)
 	default:
 		s = fmt.Sprintf("PGD, ε %g, %d steps of %.4g from a random start", a.Epsilon, a.Steps, a.StepSize)
 	}
@@ -156,20 +176,20 @@ func (a Adversary) validate() error {
 				a, ModePGD, ModeFastFGSM, ModeTRADES)
 		}
 		return nil
-	case a.Mode != ModePGD && a.Mode != ModeFastFGSM && a.Mode != ModeTRADES && a.Mode != ModeIBP:
-		return fmt.Errorf("training: unknown adversarial Mode %q: use %q, %q, %q, %q or \"\" for clean training",
-			a.Mode, ModePGD, ModeFastFGSM, ModeTRADES, ModeIBP)
+	case a.Mode != ModePGD && a.Mode != ModeFastFGSM && a.Mode != ModeTRADES && !a.bounded():
+		return fmt.Errorf("training: unknown adversarial Mode %q: use %q, %q, %q, %q, %q or \"\" for clean training",
+			a.Mode, ModePGD, ModeFastFGSM, ModeTRADES, ModeIBP, ModeCROWNIBP)
 	case !(a.Epsilon > 0 && a.Epsilon <= 1):
 		return fmt.Errorf("training: adversarial Epsilon is %g: use a budget in (0, 1], such as 0.3%s", a.Epsilon, hint)
-	case a.Mode == ModeIBP && (a.Steps != 0 || a.StepSize != 0):
-		return fmt.Errorf("training: IBP runs no attack, yet Steps is %d and StepSize %g: set both to 0", a.Steps, a.StepSize)
-	case a.Mode == ModeIBP && !(a.Kappa >= 0 && a.Kappa < 1):
-		return fmt.Errorf("training: IBP's Kappa is %g: use a weight in [0, 1) (0.5 in IBPTraining)", a.Kappa)
-	case a.Mode != ModeIBP && a.Kappa != 0:
+	case a.bounded() && (a.Steps != 0 || a.StepSize != 0):
+		return fmt.Errorf("training: %s runs no attack, yet Steps is %d and StepSize %g: set both to 0", strings.ToUpper(a.Mode), a.Steps, a.StepSize)
+	case a.bounded() && !(a.Kappa >= 0 && a.Kappa < 1):
+		return fmt.Errorf("training: %s's Kappa is %g: use a weight in [0, 1) (0.5 in IBPTraining)", strings.ToUpper(a.Mode), a.Kappa)
+	case !a.bounded() && a.Kappa != 0:
 		return fmt.Errorf("training: Kappa (%g) weighs IBP's clean loss, but the Mode is %q: set Kappa to 0 or Mode to %q", a.Kappa, a.Mode, ModeIBP)
 	case !(a.ValidationEpsilon >= 0 && a.ValidationEpsilon <= 1):
 		return fmt.Errorf("training: ValidationEpsilon is %g: use a budget in (0, 1], or 0 for Epsilon", a.ValidationEpsilon)
-	case a.Mode != ModeFastFGSM && a.Mode != ModeIBP && a.Steps < 1:
+	case a.Mode != ModeFastFGSM && !a.bounded() && a.Steps < 1:
 		return fmt.Errorf("training: %s training with %d Steps: use at least 1%s", a.Mode, a.Steps, hint)
 	case a.Mode == ModeTRADES && (!(a.Beta > 0) || math.IsInf(a.Beta, 1)):
 		return fmt.Errorf("training: TRADES' Beta is %g: use a positive weight (1 in TRADESTraining)", a.Beta)
@@ -177,7 +197,7 @@ func (a Adversary) validate() error {
 		return fmt.Errorf("training: Beta (%g) weighs TRADES' term, but the Mode is %q: set Beta to 0 or Mode to %q", a.Beta, a.Mode, ModeTRADES)
 	case a.Mode == ModeFastFGSM && a.Steps > 1:
 		return fmt.Errorf("training: fast FGSM takes one step, Steps is %d: set it to 1, or use Mode %q for several", a.Steps, ModePGD)
-	case a.Mode != ModeIBP && (!(a.StepSize > 0) || math.IsInf(a.StepSize, 1)):
+	case !a.bounded() && (!(a.StepSize > 0) || math.IsInf(a.StepSize, 1)):
 		return fmt.Errorf("training: adversarial StepSize is %g: use a positive size%s", a.StepSize, hint)
 	case a.ValidationImages < 1:
 		return fmt.Errorf("training: adversarial ValidationImages is %d: measure robust accuracy on at least 1 image (1000 is the default)%s",
@@ -281,12 +301,16 @@ func (a Adversary) warmup(g *Graph, stepsPerEpoch int, start int64) *Node {
 // the validation set that m classifies correctly under the validation PGD.
 func (a Adversary) robustAccuracy(m classifier.Differentiable, images []float32, labels []int, seed int64) (float64, error) {
 	n := min(a.ValidationImages, len(labels))
-	if a.Mode == ModeIBP {
+	if a.bounded() {
 		network, ok := m.(*cnn.Model)
 		if !ok {
-			return 0, fmt.Errorf("certified validation: IBP bounds a *cnn.Model, not a %T", m)
+			return 0, fmt.Errorf("certified validation: %s bounds a *cnn.Model, not a %T", a.Mode, m)
 		}
-		b, err := certify.IBP(network, images[:n*m.Geometry().Pixels()], labels[:n], a.validationEpsilon())
+		bounds := certify.IBP
+		if a.Mode == ModeCROWNIBP {
+			bounds = certify.CROWNIBP
+		}
+		b, err := bounds(network, images[:n*m.Geometry().Pixels()], labels[:n], a.validationEpsilon())
 		if err != nil {
 			return 0, fmt.Errorf("certified validation: %w", err)
 		}

@@ -10,22 +10,33 @@ import (
 	"github.com/advmlgo/advml/pkg/training"
 )
 
-// TestIBPTrainingCertifies: a network trained on its interval bounds gets
-// certified where the same network trained clean gets nothing certified,
-// and the history's robust accuracy is the certified one.
+// TestIBPTrainingCertifies: a network trained on its interval bounds (IBP,
+// and CROWN-IBP) gets certified where the same network trained clean gets
+// nothing certified, and the history's robust accuracy is the certified
+// one, by the mode's own bound.
 func TestIBPTrainingCertifies(t *testing.T) {
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 6000), head(data.Validation, 300)
 	const eps = 0.1
-	var certified [2]float64
-	for k, ibp := range []bool{false, true} {
+	modes := []struct {
+		name      string
+		adversary training.Adversary
+		bounds    func(*cnn.Model, []float32, []int, float64) (*certify.Bounds, error)
+		describe  string
+	}{
+		{"clean", training.Adversary{}, certify.CROWNIBP, "clean training"},
+		{"IBP", training.IBPTraining(eps), certify.IBP, "IBP, ε 0.133"},
+		{"CROWN-IBP", training.CROWNIBPTraining(eps), certify.CROWNIBP, "CROWN-IBP, ε 0.133"},
+	}
+	certified := make([]float64, len(modes))
+	for k, mode := range modes {
 		m, err := cnn.New(testutil.XLA(t), cnn.Robust, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		opts := options(6, 1)
-		if ibp {
-			opts.Adversary = training.IBPTraining(eps)
+		if mode.adversary.Active() {
+			opts.Adversary = mode.adversary
 			opts.Adversary.WarmupEpochs, opts.Adversary.ValidationImages = 3, 300
 			opts.Log = testWriter{t}
 			opts.Patience = 10
@@ -34,24 +45,26 @@ func TestIBPTrainingCertifies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := certify.IBP(m, val.Images, val.Labels, eps)
+		b, err := mode.bounds(m, val.Images, val.Labels, eps)
 		if err != nil {
 			t.Fatal(err)
 		}
 		certified[k] = b.Accuracy()
-		if ibp {
+		if mode.adversary.Active() {
 			best := h.Best()
 			if !best.Robust || best.ValRobustAccuracy != certified[k] {
-				t.Errorf("the history's best epoch says %.3f certified (robust %v), the kept weights certify %.3f", best.ValRobustAccuracy, best.Robust, certified[k])
-			}
-			if !strings.Contains(h.Adversary.String(), "IBP, ε 0.133") {
-				t.Errorf("adversary %q", h.Adversary)
+				t.Errorf("%s: the history's best epoch says %.3f certified (robust %v), the kept weights certify %.3f", mode.name, best.ValRobustAccuracy, best.Robust, certified[k])
 			}
 		}
+		if !strings.Contains(h.Adversary.String(), mode.describe) {
+			t.Errorf("%s: adversary %q", mode.name, h.Adversary)
+		}
+		t.Logf("certified at ε=%g on 300 validation images after %s training: %.3f", eps, mode.name, certified[k])
 	}
-	t.Logf("certified at ε=%g on 300 validation images: %.3f trained clean, %.3f trained with IBP", eps, certified[0], certified[1])
-	if certified[1] < certified[0]+0.3 {
-		t.Errorf("IBP training certified %.3f against %.3f for clean training", certified[1], certified[0])
+	for k := range modes[1:] {
+		if certified[k+1] < certified[0]+0.3 {
+			t.Errorf("%s training certified %.3f against %.3f for clean training", modes[k+1].name, certified[k+1], certified[0])
+		}
 	}
 }
 

@@ -158,7 +158,7 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	adversary := opts.Adversary
 	stepsPerEpoch := (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize
 	firstStep := optimizer.GetGlobalStep(m.Store())
-	trades, ibp := adversary.Mode == ModeTRADES, adversary.Mode == ModeIBP
+	trades, ibp := adversary.Mode == ModeTRADES, adversary.bounded()
 	var ops []cnn.Op
 	if ibp {
 		network, ok := m.(*cnn.Model)
@@ -182,7 +182,14 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 				// The clean logits first (the epoch's metrics are on them),
 				// the worst case within the ramped ε, and the ramp itself.
 				eps := MulScalar(warmup, adversary.Epsilon)
-				worst := certify.WorstCaseLogits(scope.Store().Scope(scope.Scope()), ops, images, Reshape(inputs[1], -1), eps, m.Geometry().Classes)
+				boundScope, labels := scope.Store().Scope(scope.Scope()), Reshape(inputs[1], -1)
+				var worst *Node
+				if adversary.Mode == ModeCROWNIBP {
+					// CROWN-IBP's weight falls from 1 to 0 over the warm-up.
+					worst = certify.WorstCaseLogitsCROWNIBP(boundScope, ops, images, labels, eps, OneMinus(warmup), m.Geometry().Classes)
+				} else {
+					worst = certify.WorstCaseLogits(boundScope, ops, images, labels, eps, m.Geometry().Classes)
+				}
 				return []*Node{m.Logits(scope, images), worst, warmup}
 			}
 			var clean *Node
