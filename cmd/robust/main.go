@@ -53,7 +53,8 @@ import (
 
 type flags struct {
 	checkpoint, articlePGD, article string
-	load                            bool
+	load, trainOnly                 bool
+	warmup                          int
 	n, from                         int
 	combine                         string
 	epsilon                         float64
@@ -74,6 +75,8 @@ func main() {
 	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1]")
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
+	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (0: training.RobustOptions' 5)")
+	flag.BoolVar(&f.trainOnly, "train-only", false, "train (or load) the robust model and save it, then stop: no article networks, no evaluation")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
 	flag.Parse()
 	log.SetFlags(0)
@@ -99,6 +102,10 @@ func (f flags) validate() error {
 		return fmt.Errorf("-from %d with -n %d: the images must lie among the 10,000 test images (indices 0 to 9999)", f.from, f.n)
 	case f.epochs < 0:
 		return fmt.Errorf("-epochs %d: use 0 (the recipe's) or more", f.epochs)
+	case f.warmup < 0:
+		return fmt.Errorf("-warmup %d: use 0 (the recipe's) or more epochs", f.warmup)
+	case f.load && f.trainOnly:
+		return fmt.Errorf("-load with -train-only: the first evaluates saved checkpoints, the second trains without evaluating; drop one")
 	}
 	if f.load {
 		for _, dir := range []string{f.checkpoint, f.articlePGD} {
@@ -201,6 +208,20 @@ func run(f flags) error {
 	}
 	if f.epochs > 0 {
 		opts.MaxEpochs = f.epochs
+	}
+	if f.warmup > 0 {
+		opts.Adversary.WarmupEpochs = f.warmup
+	}
+	if f.trainOnly {
+		log.Printf("the robust model (%v), trained against %v, then saved; no evaluation", cnn.Robust, opts.Adversary)
+		start := time.Now()
+		trained, err := training.LoadOrTrain(b, f.checkpoint, data, cnn.Robust, opts, true)
+		if err != nil {
+			return err
+		}
+		h := trained.History
+		log.Printf("trained in %.0fs, saved in %s: %d epochs, the weights of epoch %d (%s)", time.Since(start).Seconds(), f.checkpoint, len(h.Epochs), h.WeightsEpoch, h.Kept())
+		return nil
 	}
 	summary := Summary{Backend: backend.Label(b), CPU: backend.CPU(), Epsilon: f.epsilon}
 
