@@ -155,9 +155,9 @@ func (a Adversary) String() string {
 	case ModeTRADES:
 		s = fmt.Sprintf("TRADES, β %g, ε %g, %d steps of %.4g", a.Beta, a.Epsilon, a.Steps, a.StepSize)
 	case ModeIBP:
-		s = fmt.Sprintf("IBP, ε %g, κ to %g", a.Epsilon, a.Kappa)
+		s = fmt.Sprintf("IBP, ε %.4g, κ to %g", a.Epsilon, a.Kappa)
 	case ModeCROWNIBP:
-		s = fmt.Sprintf("CROWN-IBP, ε %g, κ to %g, β from 1 to 0", a.Epsilon, a.Kappa)
+		s = fmt.Sprintf("CROWN-IBP, ε %.4g, κ to %g, β from 1 to 0", a.Epsilon, a.Kappa)
 	default:
 		s = fmt.Sprintf("PGD, ε %g, %d steps of %.4g from a random start", a.Epsilon, a.Steps, a.StepSize)
 	}
