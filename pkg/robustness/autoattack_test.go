@@ -59,3 +59,39 @@ func TestAutoAttackOnTheArticleModel(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoAttackCertified: on the article's model at ε = 0.01, where the
+// bounds certify most of the first 10 digits, the certified ones count as
+// robust without being attacked, the table says how many, and the others
+// went through AutoAttack (its robust accuracy is at least the certified
+// share). That certifying first leaves the result as it is, the internal
+// test TestProvenImagesAreSkippedNotChanged shows with a cheaper attack.
+func TestAutoAttackCertified(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 10)
+	const eps = 0.01
+	r, err := robustness.AutoAttackCertified(m, images, labels, eps, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + r.AutoAttackTable())
+	if len(r.Proven) != 1 || len(r.Attacks) != 4 {
+		t.Fatalf("Proven holds %d budgets and %d attacks ran; want 1 and AutoAttack's 4", len(r.Proven), len(r.Attacks))
+	}
+	proven := 0
+	for i, ok := range r.Proven[0] {
+		if ok {
+			proven++
+			if !r.Robust[0][i] {
+				t.Errorf("image %d is certified, yet counted fooled", i)
+			}
+		}
+	}
+	if proven == 0 || !strings.Contains(r.AutoAttackTable(), "certified by bounds") || r.RobustAccuracy[0] < float64(proven)/10 {
+		t.Errorf("the bounds certified %d of 10 digits at ε = %g, robust accuracy %g; want some certified, shown in the table, and no fewer robust",
+			proven, eps, r.RobustAccuracy[0])
+	}
+	if _, err := robustness.AutoAttackCertified(nil, images, labels, eps, 1); err == nil {
+		t.Error("nil model: no error")
+	}
+}

@@ -35,6 +35,9 @@ type Report struct {
 	Adversarials [][]float32
 	PerClass     []ClassReport
 	Sanity       []Check
+	// Proven[e][i] tells whether bounds certified image i at Epsilons[e],
+	// so that no attack ran on it (AutoAttackCertified); nil otherwise.
+	Proven [][]bool
 }
 
 // ClassReport is the evaluation restricted to the images of one true class.
@@ -51,6 +54,13 @@ type ClassReport struct {
 // images that resisted those before it, so the ensemble's cost falls as it
 // goes. The sanity checks run alongside (see Check).
 func Evaluate(m classifier.Predictor, images []float32, labels []int, attacks []attack.Attack, epsilons ...float64) (*Report, error) {
+	return evaluate(m, images, labels, attacks, nil, epsilons...)
+}
+
+// evaluate is Evaluate; where proven is not nil, proven(eps) tells which
+// images bounds certify at eps: they count as robust, and no attack runs
+// on them.
+func evaluate(m classifier.Predictor, images []float32, labels []int, attacks []attack.Attack, proven func(eps float64) ([]bool, error), epsilons ...float64) (*Report, error) {
 	if len(attacks) == 0 {
 		return nil, fmt.Errorf("robustness: no attacks: give at least one, e.g. attack.NewPGD(attack.Linf)")
 	}
@@ -90,10 +100,17 @@ func Evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 			fooledBy[i] = -1
 		}
 		adversarials := slices.Clone(images)
+		certified := make([]bool, n)
+		if proven != nil {
+			if certified, err = proven(eps); err != nil {
+				return nil, fmt.Errorf("robustness: %w", err)
+			}
+			r.Proven = append(r.Proven, certified)
+		}
 		for k, a := range attacks {
 			var left []int
 			for i, ok := range robust {
-				if ok {
+				if ok && !certified[i] {
 					left = append(left, i)
 				}
 			}
