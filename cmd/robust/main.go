@@ -291,12 +291,14 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 	images, labels := test.Images[f.from*mnist.Pixels:(f.from+f.n)*mnist.Pixels], test.Labels[f.from:f.from+f.n]
 	pgd := attack.NewPGD(attack.Linf)
 	pgd.Restarts, pgd.Seed = 10, f.seed
-	byPGD, err := robustness.Evaluate(m, images, labels, []attack.Attack{pgd}, f.epsilon)
+	// Both evaluations attack only the images the bounds do not certify:
+	// the same results, faster on a model trained on its bounds.
+	byPGD, err := robustness.EvaluateCertified(m, images, labels, []attack.Attack{pgd}, f.epsilon)
 	if err != nil {
 		return e, err
 	}
 	log.Printf("%s", byPGD.Table())
-	byAutoAttack, err := robustness.AutoAttack(m, images, labels, attack.Linf, f.epsilon, f.seed)
+	byAutoAttack, err := robustness.AutoAttackCertified(m, images, labels, f.epsilon, f.seed)
 	if err != nil {
 		return e, err
 	}

@@ -39,15 +39,28 @@ func AutoAttack(m classifier.Predictor, images []float32, labels []int, d attack
 	return Evaluate(m, images, labels, AutoAttackAttacks(d, seed), eps)
 }
 
-// AutoAttackCertified is AutoAttack in L∞ for a cnn network, that first
-// certifies each image by CROWN-IBP's bounds (certify.CROWNIBP) and runs
-// the attacks only on those the bounds leave: a certified image is one no
-// perturbation within eps can fool, so the result is AutoAttack's, at the
-// cost of the images that are not certified. On a model trained on its
-// bounds most images are. The Report's Proven holds the certified images.
+// AutoAttackCertified is AutoAttack in L∞ for a cnn network, evaluated by
+// EvaluateCertified: the images that CROWN-IBP's bounds certify count as
+// robust unattacked, so the result is AutoAttack's at the cost of the
+// images that are not certified. On a model trained on its bounds most
+// images are.
 func AutoAttackCertified(m *cnn.Model, images []float32, labels []int, eps float64, seed int64) (*Report, error) {
+	return EvaluateCertified(m, images, labels, AutoAttackAttacks(attack.Linf, seed), eps)
+}
+
+// EvaluateCertified is Evaluate for a cnn network and L∞ attacks that
+// first certifies each image at each budget by CROWN-IBP's bounds
+// (certify.CROWNIBP) and runs the attacks only on those the bounds leave:
+// a certified image is one no perturbation within the budget can fool, so
+// the result is Evaluate's. The Report's Proven holds the certified images.
+func EvaluateCertified(m *cnn.Model, images []float32, labels []int, attacks []attack.Attack, epsilons ...float64) (*Report, error) {
 	if m == nil {
 		return nil, fmt.Errorf("robustness: the model is nil: load one with cnn.Load or train one")
+	}
+	for k, a := range attacks {
+		if a.Norm() != attack.Linf {
+			return nil, fmt.Errorf("robustness: attack %d (%v) measures in %v: the bounds certify L∞ balls, so EvaluateCertified takes L∞ attacks (use Evaluate for others)", k, a, a.Norm())
+		}
 	}
 	proven := func(eps float64) ([]bool, error) {
 		b, err := certify.CROWNIBP(m, images, labels, eps)
@@ -56,7 +69,7 @@ func AutoAttackCertified(m *cnn.Model, images []float32, labels []int, eps float
 		}
 		return b.Certified, nil
 	}
-	return evaluate(m, images, labels, AutoAttackAttacks(attack.Linf, seed), proven, eps)
+	return evaluate(m, images, labels, attacks, proven, epsilons...)
 }
 
 // AutoAttackTable prints the first budget of a report as AutoAttack does:

@@ -94,4 +94,7 @@ func TestAutoAttackCertified(t *testing.T) {
 	if _, err := robustness.AutoAttackCertified(nil, images, labels, eps, 1); err == nil {
 		t.Error("nil model: no error")
 	}
+	if _, err := robustness.EvaluateCertified(m, images, labels, []attack.Attack{attack.NewPGD(attack.L2)}, 0.5); err == nil || !strings.Contains(err.Error(), "L∞") {
+		t.Errorf("an L2 attack: %v, want an error saying the bounds certify L∞", err)
+	}
 }
