@@ -10,9 +10,9 @@ Prints one JSON object with the timings (seconds).
     python bench/reference.py --export out/bench/export.json [--pairs 20]
 """
 import argparse
-import gzip
 import json
 import os
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -20,14 +20,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
-
-def read_idx(path, images):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    if images:
-        n = int.from_bytes(data[4:8], "big")
-        return (np.frombuffer(data, np.uint8, offset=16).reshape(n, 28, 28, 1) / np.float32(255)).astype(np.float32)
-    return np.frombuffer(data, np.uint8, offset=8).astype(np.int32)
+sys.dont_write_bytecode = True  # Importing idx.py must not leave bench/__pycache__ behind.
+from idx import read_idx  # noqa: E402,F401 (foolbox_reference.py imports it from here)
 
 
 def build(cfg):

@@ -30,7 +30,6 @@ the first dense layer orders features (row, column, channel) in Go and
     .venv-torch/bin/python bench/torch_reference.py --export out/crosscheck/torch-export.json --out out/crosscheck
 """
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -44,20 +43,15 @@ import torchattacks
 from auto_LiRPA import BoundedModule, BoundedTensor
 from auto_LiRPA.perturbations import PerturbationLpNorm
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # Importing idx.py must not leave bench/__pycache__ behind.
+from idx import read_idx  # noqa: E402
+
 warnings.filterwarnings("ignore")
 
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
-
-
-def read_idx(path, images):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    if images:
-        n = int.from_bytes(data[4:8], "big")
-        return (np.frombuffer(data, np.uint8, offset=16).reshape(n, 28, 28, 1) / np.float32(255)).astype(np.float32)
-    return np.frombuffer(data, np.uint8, offset=8).astype(np.int64)
 
 
 def rebuild(ops):
@@ -166,7 +160,7 @@ def main():
         export = json.load(f)
     n = export["n"]
     x = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)[:n]
-    labels = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:n].copy())
+    labels = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:n].astype(np.int64))
     x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))  # NCHW
     out = {"versions": {"auto_LiRPA": auto_LiRPA.__version__, "torchattacks": torchattacks.__version__, "torch": torch.__version__},
            "models": [], "autoattack": None}
@@ -182,7 +176,7 @@ def main():
     if spec["n"] > 0:
         log(f"torch_reference.py: AutoAttack on {spec['model']}, {spec['n']} images, eps {spec['epsilon']}")
         xa = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)[:spec["n"]]
-        la = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:spec["n"]].copy())
+        la = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:spec["n"]].astype(np.int64))
         xa = torch.from_numpy(np.ascontiguousarray(xa.transpose(0, 3, 1, 2)))
         out["autoattack"] = autoattack(nets[spec["model"]], xa, la, spec)
     os.makedirs(args.out, exist_ok=True)
