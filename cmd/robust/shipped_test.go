@@ -16,9 +16,11 @@ import (
 )
 
 // shipped are the models committed with the repository, as make robust
-// makes them with seed 1: the robust model and the article's network
-// trained against the same adversary.
-var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default}
+// makes them with seed 1: the robust model, the article's network trained
+// against the same adversary, and the certified model (cnn.Robust trained
+// on CROWN-IBP's bounds).
+var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default,
+	"../../checkpoints/certified": cnn.Robust}
 
 // Record is what checkpoints/robust/record.json states about the shipped
 // model.
