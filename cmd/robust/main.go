@@ -225,7 +225,11 @@ func run(f flags) error {
 	}
 	summary := Summary{Backend: backend.Label(b), CPU: backend.CPU(), Epsilon: f.epsilon}
 
-	log.Printf("the robust model (%v), trained against %v", cnn.Robust, opts.Adversary)
+	if f.load {
+		log.Printf("the robust model (%v) in %s", cnn.Robust, f.checkpoint)
+	} else {
+		log.Printf("the robust model (%v), trained against %v", cnn.Robust, opts.Adversary)
+	}
 	if summary.Robust, err = trainAndEvaluate(b, f, f.checkpoint, data, cnn.Robust, opts, !f.load); err != nil {
 		return err
 	}
@@ -233,7 +237,11 @@ func run(f flags) error {
 	// epochs: enough to see it cannot hold ε = 0.3.
 	articleOpts := opts
 	articleOpts.MaxEpochs = max(opts.Adversary.WarmupEpochs+5, opts.MaxEpochs/3)
-	log.Printf("the article's network (%v), trained against %v", cnn.Default, articleOpts.Adversary)
+	if f.load {
+		log.Printf("the article's network (%v) in %s", cnn.Default, f.articlePGD)
+	} else {
+		log.Printf("the article's network (%v), trained against %v", cnn.Default, articleOpts.Adversary)
+	}
 	if summary.ArticlePGD, err = trainAndEvaluate(b, f, f.articlePGD, data, cnn.Default, articleOpts, !f.load); err != nil {
 		return err
 	}
