@@ -46,6 +46,9 @@ func combine(paths []string, w io.Writer) error {
 	}
 	models := func(s *Summary) []*Model { return []*Model{&s.Robust, &s.ArticlePGD, &s.Article} }
 	for k, m := range models(&whole) {
+		if m.N == 0 {
+			continue // Not evaluated (-robust-only).
+		}
 		evals := make([]Evaluation, len(parts))
 		for i := range parts {
 			evals[i] = models(&parts[i])[k].Evaluation

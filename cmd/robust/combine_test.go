@@ -104,3 +104,19 @@ func TestBadImageRange(t *testing.T) {
 		}
 	}
 }
+
+func TestCombineRobustOnlyParts(t *testing.T) {
+	a, b := part(0, 5000, 4100, 4200), part(5000, 5000, 4000, 4150)
+	a.ArticlePGD, a.Article, b.ArticlePGD, b.Article = Model{}, Model{}, Model{}, Model{}
+	var out bytes.Buffer
+	if err := combine(write(t, a, b), &out); err != nil {
+		t.Fatal(err)
+	}
+	var whole Summary
+	if err := json.Unmarshal(out.Bytes(), &whole); err != nil {
+		t.Fatal(err)
+	}
+	if whole.NImages != 10000 || whole.AutoAttack != 0.81 || whole.ArticlePGD.N != 0 {
+		t.Errorf("combined robust-only parts: %d images, AutoAttack %g, article N %d; want 10000, 0.81, 0", whole.NImages, whole.AutoAttack, whole.ArticlePGD.N)
+	}
+}

@@ -53,7 +53,7 @@ import (
 
 type flags struct {
 	checkpoint, articlePGD, article string
-	load, trainOnly                 bool
+	load, trainOnly, robustOnly     bool
 	warmup                          int
 	n, from                         int
 	combine                         string
@@ -76,6 +76,7 @@ func main() {
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
 	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (0: training.RobustOptions' 5)")
+	flag.BoolVar(&f.robustOnly, "robust-only", false, "train (unless -load) and evaluate the robust model only, not the article's networks")
 	flag.BoolVar(&f.trainOnly, "train-only", false, "train (or load) the robust model and save it, then stop: no article networks, no evaluation")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
 	flag.Parse()
@@ -233,6 +234,9 @@ func run(f flags) error {
 	if summary.Robust, err = trainAndEvaluate(b, f, f.checkpoint, data, cnn.Robust, opts, !f.load); err != nil {
 		return err
 	}
+	if f.robustOnly {
+		return printSummary(summary)
+	}
 	// The article's network gets the same adversary for a third of the
 	// epochs: enough to see it cannot hold ε = 0.3.
 	articleOpts := opts
@@ -251,6 +255,11 @@ func run(f flags) error {
 	if summary.Article, err = trainAndEvaluate(b, f, f.article, data, cnn.Default, clean, false); err != nil {
 		return err
 	}
+	return printSummary(summary)
+}
+
+// printSummary prints the JSON line, its top-level fields the robust model's.
+func printSummary(summary Summary) error {
 	summary.NImages, summary.CleanAccuracy = summary.Robust.N, summary.Robust.CleanAccuracy
 	summary.AutoAttack, summary.AutoAttackAft = summary.Robust.AutoAttack, summary.Robust.After
 	summary.Certified = summary.Robust.Certified
