@@ -45,7 +45,12 @@ COMPLETION_TIMEOUT_S = 300
 RENDER_TIMEOUT_S = 120
 EXPLORER_TIMEOUT_S = 600
 KERNEL_START_TIMEOUT_S = 180
-IDLE_SHOWN_WITHIN_S = 30  # After the notebook renders, the status bar must read Idle within this.
+# After the notebook renders, the status bar must read Idle within this. 30 s
+# held on a quiet machine, but a fresh clone's make test beside other CPU-heavy
+# jobs (load 8 to 9 on two cores) once left the bar at "Unknown" past 30 s
+# while the kernel was already idle in the API: the front end's connection to
+# the kernel is slow there, not broken.
+IDLE_SHOWN_WITHIN_S = 120
 
 
 def free_port():
