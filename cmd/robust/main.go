@@ -44,7 +44,6 @@ import (
 
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/backend"
-	"github.com/advmlgo/advml/pkg/certify"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/robustness"
@@ -320,11 +319,14 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 		return e, err
 	}
 	log.Printf("AutoAttack (standard):\n%s", byAutoAttack.AutoAttackTable())
-	bounds, err := certify.CROWNIBP(m, images, labels, f.epsilon)
-	if err != nil {
-		return e, err
+	// The images CROWN-IBP certified, which the attacks skipped.
+	certified := 0
+	for _, ok := range byAutoAttack.Proven[0] {
+		if ok {
+			certified++
+		}
 	}
-	e.Certified = round(bounds.Accuracy())
+	e.Certified = round(float64(certified) / float64(f.n))
 	e.N, e.First, e.CleanOnN = f.n, f.from, round(byPGD.CleanAccuracy)
 	e.PGD, e.AutoAttack = round(byPGD.RobustAccuracy[0]), round(byAutoAttack.RobustAccuracy[0])
 	e.After = map[string]float64{}
