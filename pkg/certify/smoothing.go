@@ -114,7 +114,7 @@ func (s Smoothing) Certify(p classifier.Predictor, images []float32, labels []in
 		if err != nil {
 			return nil, err
 		}
-		cA := argmax(guess)
+		cA := classifier.Argmax(guess)
 		counts, err := s.counts(p, image, s.N, rng)
 		if err != nil {
 			return nil, err
@@ -152,10 +152,10 @@ func (s Smoothing) Predict(p classifier.Predictor, images []float32) ([]int, err
 		if err != nil {
 			return nil, err
 		}
-		first := argmax(counts)
+		first := classifier.Argmax(counts)
 		nA := counts[first]
 		counts[first] = -1
-		nB := counts[argmax(counts)] // The runner-up's count.
+		nB := counts[classifier.Argmax(counts)] // The runner-up's count.
 		classes[i] = Abstain
 		if binomialTwoSided(nA, nA+nB) <= s.Alpha {
 			classes[i] = first
@@ -208,14 +208,4 @@ func binomialTwoSided(k, n int) float64 {
 	b := distuv.Binomial{N: float64(n), P: 0.5}
 	tail := b.CDF(float64(min(k, n-k)))
 	return math.Min(1, 2*tail)
-}
-
-func argmax(counts []int) int {
-	best := 0
-	for c, v := range counts {
-		if v > counts[best] {
-			best = c
-		}
-	}
-	return best
 }

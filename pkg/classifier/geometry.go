@@ -1,6 +1,9 @@
 package classifier
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // Geometry describes a classifier's inputs and outputs: images of Rows×Cols
 // pixels with Channels values each, in [0, 1], and Classes output classes.
@@ -99,8 +102,9 @@ func (g Geometry) Image(images []float32, i int) []float32 {
 	return images[i*p : (i+1)*p : (i+1)*p]
 }
 
-// Argmax returns the index of the largest value (the first one on ties).
-func Argmax(values []float32) int {
+// Argmax returns the index of the largest value (the first one on ties):
+// of probabilities, logits or counts.
+func Argmax[T cmp.Ordered](values []T) int {
 	best := 0
 	for i, v := range values {
 		if v > values[best] {
