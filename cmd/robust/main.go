@@ -53,7 +53,8 @@ import (
 type flags struct {
 	checkpoint, articlePGD, article string
 	load, trainOnly, robustOnly     bool
-	warmup                          int
+	warmup, patience                int
+	cosine                          bool
 	n, from                         int
 	combine                         string
 	epsilon                         float64
@@ -75,6 +76,8 @@ func main() {
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
 	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (0: training.RobustOptions' 5)")
+	flag.IntVar(&f.patience, "patience", 0, "epochs without a better robust validation accuracy that stop the training (0: training.RobustOptions' 5)")
+	flag.BoolVar(&f.cosine, "cosine", false, "anneal the learning rate to 0 along a cosine over -epochs (training.Options.CosineDecay)")
 	flag.BoolVar(&f.robustOnly, "robust-only", false, "train (unless -load) and evaluate the robust model only, not the article's networks")
 	flag.BoolVar(&f.trainOnly, "train-only", false, "train (or load) the robust model and save it, then stop: no article networks, no evaluation")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
@@ -104,6 +107,8 @@ func (f flags) validate() error {
 		return fmt.Errorf("-epochs %d: use 0 (the recipe's) or more", f.epochs)
 	case f.warmup < 0:
 		return fmt.Errorf("-warmup %d: use 0 (the recipe's) or more epochs", f.warmup)
+	case f.patience < 0:
+		return fmt.Errorf("-patience %d: use 0 (the recipe's) or more epochs", f.patience)
 	case f.load && f.trainOnly:
 		return fmt.Errorf("-load with -train-only: the first evaluates saved checkpoints, the second trains without evaluating; drop one")
 	}
@@ -212,6 +217,10 @@ func run(f flags) error {
 	if f.warmup > 0 {
 		opts.Adversary.WarmupEpochs = f.warmup
 	}
+	if f.patience > 0 {
+		opts.Patience = f.patience
+	}
+	opts.CosineDecay = f.cosine
 	if f.trainOnly {
 		log.Printf("the robust model (%v), trained against %v, then saved; no evaluation", cnn.Robust, opts.Adversary)
 		start := time.Now()

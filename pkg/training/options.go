@@ -16,6 +16,11 @@ type Options struct {
 	MaxEpochs    int     // Upper bound on epochs (Keras' epochs); at least 1.
 	BatchSize    int     // Mini-batch size; at least 1.
 	LearningRate float64 // Adam's learning rate; positive.
+	// CosineDecay anneals Adam's rate from LearningRate to 0 along half a
+	// cosine over MaxEpochs epochs (GoMLX's cosineschedule), so the last
+	// epochs take small steps. Early stopping still applies: give it a
+	// Patience that lets the late epochs run. False keeps the rate constant.
+	CosineDecay bool
 	// Patience is how many epochs in a row without a lower validation loss
 	// stop the training (Keras' EarlyStopping patience): 0 stops at the first
 	// epoch that does not improve.

@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/dataset"
@@ -13,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/ml/train/optimizer/cosineschedule"
 
 	"github.com/advmlgo/advml/pkg/certify"
 	"github.com/advmlgo/advml/pkg/classifier"
@@ -170,6 +172,11 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	trainer := train.NewTrainer(m.Backend(), m.Store(),
 		func(scope *model.Scope, _ any, inputs []*Node) []*Node {
 			images := inputs[0]
+			if opts.CosineDecay {
+				// The schedule counts its own steps, kept with the weights.
+				cosineschedule.New(scope, images.Graph(), dtypes.Float32).LearningRate(opts.LearningRate).
+					PeriodSteps(opts.MaxEpochs * stepsPerEpoch).Done()
+			}
 			if opts.Noise > 0 {
 				noise := scope.RandomNormal(images.Graph(), images.Shape())
 				images = ClipScalar(Add(images, MulScalar(noise, opts.Noise)), 0, 1)
