@@ -54,6 +54,7 @@ type flags struct {
 	checkpoint, articlePGD, article string
 	load, trainOnly, robustOnly     bool
 	warmup, patience                int
+	filters, filters2, hidden       int
 	cosine                          bool
 	n, from                         int
 	combine                         string
@@ -76,6 +77,9 @@ func main() {
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
 	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (0: training.RobustOptions' 5)")
+	flag.IntVar(&f.filters, "filters", 0, "filters of the robust model's first convolution (0: cnn.Robust's 16)")
+	flag.IntVar(&f.filters2, "filters2", 0, "filters of its second convolution (0: cnn.Robust's 32)")
+	flag.IntVar(&f.hidden, "hidden", 0, "units of its hidden dense layer (0: cnn.Robust's 128)")
 	flag.IntVar(&f.patience, "patience", 0, "epochs without a better robust validation accuracy that stop the training (0: training.RobustOptions' 5)")
 	flag.BoolVar(&f.cosine, "cosine", false, "anneal the learning rate to 0 along a cosine over -epochs (training.Options.CosineDecay)")
 	flag.BoolVar(&f.robustOnly, "robust-only", false, "train (unless -load) and evaluate the robust model only, not the article's networks")
@@ -91,6 +95,22 @@ func main() {
 	if err := run(f); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// robust is the robust model's network: cnn.Robust, with the sizes the
+// flags set.
+func (f flags) robust() cnn.Config {
+	c := cnn.Robust
+	if f.filters > 0 {
+		c.Filters = f.filters
+	}
+	if f.filters2 > 0 {
+		c.Filters2 = f.filters2
+	}
+	if f.hidden > 0 {
+		c.Hidden = f.hidden
+	}
+	return c
 }
 
 func (f flags) validate() error {
@@ -109,6 +129,8 @@ func (f flags) validate() error {
 		return fmt.Errorf("-warmup %d: use 0 (the recipe's) or more epochs", f.warmup)
 	case f.patience < 0:
 		return fmt.Errorf("-patience %d: use 0 (the recipe's) or more epochs", f.patience)
+	case f.filters < 0 || f.filters2 < 0 || f.hidden < 0:
+		return fmt.Errorf("-filters %d, -filters2 %d, -hidden %d: use 0 (cnn.Robust's) or positive sizes", f.filters, f.filters2, f.hidden)
 	case f.load && f.trainOnly:
 		return fmt.Errorf("-load with -train-only: the first evaluates saved checkpoints, the second trains without evaluating; drop one")
 	}
@@ -222,9 +244,9 @@ func run(f flags) error {
 	}
 	opts.CosineDecay = f.cosine
 	if f.trainOnly {
-		log.Printf("the robust model (%v), trained against %v, then saved; no evaluation", cnn.Robust, opts.Adversary)
+		log.Printf("the robust model (%v), trained against %v, then saved; no evaluation", f.robust(), opts.Adversary)
 		start := time.Now()
-		trained, err := training.LoadOrTrain(b, f.checkpoint, data, cnn.Robust, opts, true)
+		trained, err := training.LoadOrTrain(b, f.checkpoint, data, f.robust(), opts, true)
 		if err != nil {
 			return err
 		}
@@ -235,11 +257,11 @@ func run(f flags) error {
 	summary := Summary{Backend: backend.Label(b), CPU: backend.CPU(), Epsilon: f.epsilon}
 
 	if f.load {
-		log.Printf("the robust model (%v) in %s", cnn.Robust, f.checkpoint)
+		log.Printf("the robust model (%v) in %s", f.robust(), f.checkpoint)
 	} else {
-		log.Printf("the robust model (%v), trained against %v", cnn.Robust, opts.Adversary)
+		log.Printf("the robust model (%v), trained against %v", f.robust(), opts.Adversary)
 	}
-	if summary.Robust, err = trainAndEvaluate(b, f, f.checkpoint, data, cnn.Robust, opts, !f.load); err != nil {
+	if summary.Robust, err = trainAndEvaluate(b, f, f.checkpoint, data, f.robust(), opts, !f.load); err != nil {
 		return err
 	}
 	if f.robustOnly {
