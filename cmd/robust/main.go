@@ -160,8 +160,8 @@ type Summary struct {
 	// the same way (fewer epochs); Article the article's model as the
 	// tutorial trains it.
 	Robust     Model `json:"robust"`
-	ArticlePGD Model `json:"article_pgd"`
-	Article    Model `json:"article"`
+	ArticlePGD Model `json:"article_pgd,omitzero"` // Left out with -robust-only.
+	Article    Model `json:"article,omitzero"`
 }
 
 // Model is one model's training and evaluation.
