@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -262,41 +263,50 @@ func fabStep(scope *model.Scope, m classifier.Differentiable, key fabKey, state,
 // fabProjection returns, per image, the smallest δ in d (L∞ or L2) with
 // w·δ ≥ r ([B]) and p + δ within [0, 1]; δ = 0 where r ≤ 0, and the
 // largest w·δ the box allows where it cannot reach r. The move is
-// δ(u) = clip(u·v, −p, 1 − p), v = sign(w) (L∞) or w (L2), whose w·δ grows
-// with u: the smallest u found by doubling then bisection.
+// δ(u) = clip(u·v, −p, 1 − p), v = sign(w) (L∞) or w (L2), and w·δ(u) =
+// Σᵢ aᵢ·min(u, tᵢ) is piecewise linear in u, with aᵢ = |wᵢ| and tᵢ the
+// room of pixel i towards sign(wᵢ) (L∞), or aᵢ = wᵢ² and tᵢ that room over
+// |wᵢ| (L2). With the breakpoints tᵢ sorted, the segment where it reaches
+// r and the u on it follow from prefix sums: exact, in one sort.
 func fabProjection(p, w, r *graph.Node, d Distance) *graph.Node {
+	g, dtype := p.Graph(), p.DType()
+	batch := p.Shape().Dimensions[0]
+	flatP, flatW := graph.Reshape(p, batch, -1), graph.Reshape(w, batch, -1)
+	zeros := graph.ZerosLike(flatW)
+	room := graph.Where(graph.GreaterThan(flatW, zeros), graph.OneMinus(flatP),
+		graph.Where(graph.LessThan(flatW, zeros), flatP, zeros))
+	a, t := graph.Abs(flatW), room
+	if d == L2 {
+		a, t = graph.Square(flatW), graph.Div(room, graph.Max(graph.Abs(flatW), graph.Scalar(g, dtype, tiny)))
+	}
+	t = graph.Where(graph.Equal(a, zeros), zeros, t) // A pixel w does not move adds nothing anyway.
+	byBreakpoint := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+		lhs, rhs := graph.Parameter(g, "lhs_t", shapes.Make(dtype)), graph.Parameter(g, "rhs_t", shapes.Make(dtype))
+		graph.Parameter(g, "lhs_a", shapes.Make(dtype))
+		graph.Parameter(g, "rhs_a", shapes.Make(dtype))
+		return []*graph.Node{graph.LessThan(lhs, rhs)}
+	})
+	sorted := graph.SortFunc(byBreakpoint, 1, false, t, a)
+	t, a = sorted[0], sorted[1]
+	// Up to breakpoint k, the pixels before it are saturated (their part of
+	// w·δ is aⱼtⱼ) and the others still grow with u (slope Σⱼ≥ₖ aⱼ).
+	saturated := graph.CumSum(graph.Mul(a, t), 1, &graph.CumSumOptions{Exclusive: true})
+	slope := graph.CumSum(a, 1, &graph.CumSumOptions{Reverse: true})
+	rCol := graph.Reshape(r, batch, 1)
+	reach := graph.Add(saturated, graph.Mul(t, slope)) // w·δ(tₖ), nondecreasing in k.
+	pixels := reach.Shape().Dimensions[1]
+	k := graph.ReduceSum(graph.ConvertDType(graph.LessThan(reach, rCol), dtypes.Int32), -1)
+	// r lies between reach[k−1] and reach[k]: u solves saturated[k] + u·slope[k] = r.
+	u := graph.Div(graph.Sub(rCol, saturated), graph.Max(slope, graph.Scalar(g, dtype, tiny)))
+	u = graph.ReduceSum(graph.Mul(u, graph.OneHot(graph.MinScalar(k, pixels-1), pixels, dtype)), -1)
+	// Out of reach: every pixel as far as the box lets it go.
+	u = graph.Where(graph.Equal(k, graph.Scalar(g, dtypes.Int32, pixels)), graph.ReduceMax(t, -1), u)
 	v := graph.Sign(w)
 	if d == L2 {
 		v = w
 	}
-	lo, hi := graph.Neg(p), graph.OneMinus(p)
-	move := func(u *graph.Node) *graph.Node {
-		return graph.Min(graph.Max(graph.Mul(perImageScalar(u, p), v), lo), hi)
-	}
-	reach := func(u *graph.Node) *graph.Node {
-		return graph.Reshape(perImage(graph.Mul(w, move(u)), graph.ReduceSum), -1)
-	}
-	enough := func(u *graph.Node) *graph.Node { return graph.GreaterOrEqual(reach(u), r) }
-	// Without the box, u = r / (w·v) would do: a lower bound.
+	delta := graph.Min(graph.Max(graph.Mul(perImageScalar(u, p), v), graph.Neg(p)), graph.OneMinus(p))
 	wv := graph.Reshape(perImage(graph.Mul(w, v), graph.ReduceSum), -1)
-	low := graph.Div(graph.Max(r, graph.ZerosLike(r)), graph.AddScalar(wv, tiny))
-	high := low
-	for range fabDoublings {
-		high = graph.Where(enough(high), high, graph.MulScalar(high, 2))
-	}
-	for range fabBisections {
-		mid := graph.DivScalar(graph.Add(low, high), 2)
-		ok := enough(mid)
-		low, high = graph.Where(ok, low, mid), graph.Where(ok, mid, high)
-	}
-	delta := move(high)
 	needed := graph.LogicalAnd(graph.GreaterThan(r, graph.ZerosLike(r)), graph.GreaterThan(wv, graph.ZerosLike(wv)))
 	return selectImages(needed, delta, graph.ZerosLike(delta))
 }
-
-// The projection's search: doublings reach 2⁴⁰ times the unboxed step
-// (beyond it the box stops every pixel), bisections then halve the bracket.
-const (
-	fabDoublings  = 40
-	fabBisections = 30
-)
