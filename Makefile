@@ -154,7 +154,7 @@ test-go:
 	$(GO) test $(GOTEST_FLAGS) ./...
 
 test-notebooks:
-	$(VENV)/bin/python -m pytest -v tests
+	$(VENV)/bin/python -m pytest -v --durations=15 tests
 
 clean:
 	rm -rf out

@@ -133,6 +133,22 @@ def test_black_box_and_defence(executed):
     assert len(list(nbrun.outputs(nb, "image/png"))) == 5, "the attacks, the query chart, the training curves, the robustness curves, the perturbations"
 
 
+def test_certified_robustness(executed):
+    nb = executed["06-certified-robustness.ipynb"]
+    text = "".join(out.get("text", "") for _, out in nbrun.outputs(nb, "stdout"))
+    # One digit's bounds: certified, every other class's margin positive.
+    assert re.search(r"digit \d, ε = 0\.3: certified true\n", text), "no bounded digit"
+    margins = [float(m) for m in re.findall(r"true class ahead by at least\s+(-?\d+\.\d\d)", text)]
+    assert len(margins) == 10 and sorted(margins)[1] > 0, margins
+    # The certified model's table: the attacks, then the certified row, never above the worst case.
+    worst = re.search(r"worst case over the attacks\s+([\d. ]+)\n", text)
+    certified = re.search(r"certified by bounds \(a lower bound\)\s+([\d. ]+)\n", text)
+    assert worst and certified, "no table with the certified row"
+    for proved, attacked in zip(certified.group(1).split(), worst.group(1).split()):
+        assert float(proved) <= float(attacked), (certified.group(0), worst.group(0))
+    assert len(list(nbrun.outputs(nb, "image/png"))) == 3, "the sandwich, the examples, the smoothing curve"
+
+
 def test_a_panicking_cell_is_caught(tmp_path):
     """The checker itself: a cell that panics at run time must be reported,
     even though nbclient does not always raise for it."""

@@ -15,12 +15,14 @@ import (
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
-// shipped are the models committed with the repository, as make robust
-// makes them with seed 1: the robust model, the article's network trained
-// against the same adversary, and the certified model (cnn.Robust trained
-// on CROWN-IBP's bounds).
+// shipped are the models committed with the repository, each made with
+// seed 1 by the command its record.json names: the robust model, the
+// article's network trained against the same adversary, the certified
+// model (cnn.Robust trained on CROWN-IBP's bounds), all three by make
+// robust, and the article's network trained on Gaussian noise (σ 0.25),
+// the base of notebook 06's randomized smoothing.
 var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default,
-	"../../checkpoints/certified": cnn.Robust}
+	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default}
 
 // Record is what checkpoints/robust/record.json states about the shipped
 // model.

@@ -146,3 +146,24 @@ func TestFitTrainsOnceThenLoads(t *testing.T) {
 			len(h.Epochs), len(again.Epochs), a[3][7], b[3][7], a[9][1], b[9][1])
 	}
 }
+
+// TestCertifiedSession: the shipped certified checkpoint loads without
+// training, as cnn.Robust; a folder without one falls back to the short
+// demonstration of the same CROWN-IBP training.
+func TestCertifiedSession(t *testing.T) {
+	shipped := notebook.NewCertifiedSession(filepath.Join("..", "..", "checkpoints", "certified"))
+	if shipped.Demo() {
+		t.Fatalf("the shipped checkpoint in %s is not found: the session would train a demonstration", shipped.CheckpointDir)
+	}
+	trained := shipped.Trained()
+	if !trained.Loaded || trained.Model.Config != cnn.Robust {
+		t.Errorf("loaded %v with %v, want the shipped %v loaded without training", trained.Loaded, trained.Model.Config, cnn.Robust)
+	}
+	missing := filepath.Join(t.TempDir(), "certified")
+	demo := notebook.NewCertifiedSession(missing)
+	if !demo.Demo() || demo.CheckpointDir != missing+"-demo" || demo.Training.Adversary.Mode != training.ModeCROWNIBP ||
+		demo.Training.Adversary.WarmupEpochs >= demo.Training.MaxEpochs {
+		t.Errorf("without a checkpoint: demo %v in %s, training %v over %d epochs; want the CROWN-IBP demonstration in %s-demo",
+			demo.Demo(), demo.CheckpointDir, demo.Training.Adversary, demo.Training.MaxEpochs, missing)
+	}
+}

@@ -7,7 +7,8 @@ import (
 )
 
 // Table returns the report as text: robust accuracy per budget, after each
-// attack and in the worst case, then the sanity checks.
+// attack and in the worst case, the certified accuracy when bounds proved
+// images (EvaluateCertified), then the sanity checks.
 func (r *Report) Table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d images, clean accuracy %.1f%%; robust accuracy (%%) by %v budget:\n", r.N, 100*r.CleanAccuracy, r.Distance)
@@ -31,6 +32,13 @@ func (r *Report) Table() string {
 		fmt.Fprintf(&b, "%-44s", "worst case over the attacks")
 		for _, acc := range r.RobustAccuracy {
 			fmt.Fprintf(&b, " %6.1f", 100*acc)
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Proven) == len(r.Epsilons) && len(r.Proven) > 0 {
+		fmt.Fprintf(&b, "%-44s", "certified by bounds (a lower bound)")
+		for _, proven := range r.Proven {
+			fmt.Fprintf(&b, " %6.1f", 100*fraction(proven))
 		}
 		b.WriteString("\n")
 	}
