@@ -83,8 +83,9 @@ func NewRobustSession(checkpointDir string) *Session {
 // its images plus Gaussian noise of standard deviation sigma
 // (training.Options.Noise): the base classifier that randomized smoothing
 // (certify.Smoothing) certifies best at the same σ. The first cell that
-// asks for the model loads it from checkpointDir, or trains it there, about
-// a minute on two cores.
+// asks for the model loads it from checkpointDir (the repository ships
+// checkpoints/cnn-noise-0.25), or trains it there, a few minutes on two
+// cores.
 func NewNoiseSession(checkpointDir string, sigma float64) *Session {
 	s := NewSession(checkpointDir, false)
 	s.Training.Noise = sigma
@@ -92,7 +93,8 @@ func NewNoiseSession(checkpointDir string, sigma float64) *Session {
 }
 
 // NewCertifiedSession returns a session on the certified model (cnn.Robust
-// trained on its CROWN-IBP bounds at ε = 0.3, training.CROWNIBPTraining)
+// trained on its CROWN-IBP bounds at ε = 0.3, training.CROWNIBPTraining,
+// for 50 epochs with 10 of warm-up and the rate annealed along a cosine)
 // that the repository ships in checkpointDir. When there is none, the first
 // cell that asks for the model trains a short demonstration in
 // checkpointDir + "-demo" instead (or loads it from there): the same
@@ -102,7 +104,7 @@ func NewCertifiedSession(checkpointDir string) *Session {
 	opts := training.RobustOptions()
 	opts.ProgressBar = true
 	opts.Adversary = training.CROWNIBPTraining(0.3)
-	opts.MaxEpochs, opts.Adversary.WarmupEpochs = 40, 10
+	opts.MaxEpochs, opts.Patience, opts.CosineDecay, opts.Adversary.WarmupEpochs = 50, 50, true, 10
 	s := &Session{CheckpointDir: checkpointDir, Config: cnn.Robust, Seed: opts.Seed, Training: opts,
 		Remedy: "docs/certify.md has the make robust command that remakes the certified model"}
 	return s.demoIfAbsent()
