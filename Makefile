@@ -90,8 +90,8 @@ robust: setup
 
 # The shipped certified model (checkpoints/certified) evaluated without
 # training: CROWN-IBP's certified accuracy and AutoAttack on the images the
-# bounds leave, at ε = 0.3 on the 10,000 test images (about 12 minutes on
-# two cores; ARGS="-n 1000" for the first 1,000).
+# bounds leave, at ε = 0.3 on the 10,000 test images (about 6 minutes on
+# two cores beside another job; ARGS="-n 1000" for the first 1,000).
 certify: setup
 	$(GO) run ./cmd/robust -load -robust-only -checkpoint checkpoints/certified $(ARGS)
 
