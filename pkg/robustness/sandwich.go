@@ -106,7 +106,7 @@ func ProofExamples(r *Report, images []float32, labels []int, e int) (image.Imag
 
 // SmoothingCurve draws the certified accuracy of a smoothed classifier
 // (certify.Smoothing's Certify) against the L2 radius, at the radii of
-// each report, beside the robust accuracy that the reports' L2 attacks
+// the first report, beside the robust accuracy that the reports' L2 attacks
 // measured (Evaluate, one curve per report) on the base classifier, the
 // network that the smoothing wraps. Radius 0 shows each one's accuracy
 // (the smoothed classifier's counts its abstentions as wrong).
@@ -114,21 +114,21 @@ func SmoothingCurve(s *certify.Smoothed, attacked ...*Report) (image.Image, erro
 	if s == nil || len(attacked) == 0 {
 		return nil, fmt.Errorf("robustness: SmoothingCurve needs the smoothed classifier's certificates and at least one report of L2 attacks")
 	}
-	var series []plots.Series
 	for _, r := range attacked {
 		if r == nil || r.Distance != attack.L2 {
 			return nil, fmt.Errorf("robustness: SmoothingCurve compares L2 radii: give it reports of L2 attacks")
 		}
-		radii := append([]float64{0}, r.Epsilons...)
-		certified := make([]float64, len(radii))
-		for k, radius := range radii {
-			certified[k] = s.CertifiedAccuracy(radius)
-		}
-		if series == nil {
-			series = append(series, plots.Series{Name: fmt.Sprintf("smoothed (σ %g): certified", s.Sigma), X: radii, Y: certified})
-		}
-		series = append(series, plots.Series{Name: "base network under " + strings.Join(r.Attacks, " + "), X: radii,
-			Y: append([]float64{r.CleanAccuracy}, r.RobustAccuracy...)})
+	}
+	// The certificates at the first report's radii.
+	radii := append([]float64{0}, attacked[0].Epsilons...)
+	certified := make([]float64, len(radii))
+	for k, radius := range radii {
+		certified[k] = s.CertifiedAccuracy(radius)
+	}
+	series := []plots.Series{{Name: fmt.Sprintf("smoothed (σ %g): certified", s.Sigma), X: radii, Y: certified}}
+	for _, r := range attacked {
+		series = append(series, plots.Series{Name: "base network under " + strings.Join(r.Attacks, " + "),
+			X: append([]float64{0}, r.Epsilons...), Y: append([]float64{r.CleanAccuracy}, r.RobustAccuracy...)})
 	}
 	return plots.LineChart{Title: fmt.Sprintf("L2 robustness, %d digits", len(s.Correct)), XLabel: "L2 radius",
 		YLabel: "accuracy", YMin: 0, YMax: 1}.Render(series...)
