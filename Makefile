@@ -101,6 +101,11 @@ blackbox: setup
 # A training step and a Jacobian split by operation (bench/profile_test.go), beside the whole ones.
 profile: setup
 	$(GO) test ./bench -run '^$$' -bench 'Profile|TrainStep|Jacobian' -benchtime 100x
+	@echo "# The same with oneDNN's convolutions and matrix products (GOMLX_BACKEND=xla:cpu,onednn):"
+	GOMLX_BACKEND=xla:cpu,onednn $(GO) test ./bench -run '^$$' -bench 'Profile|TrainStep|Jacobian' -benchtime 100x
+	@echo "# Training steps with each batch split over 2 CPU devices (BENCH_DEVICES=2), default routing then oneDNN:"
+	BENCH_DEVICES=2 $(GO) test ./bench -run '^$$' -bench 'TrainStep' -benchtime 100x
+	BENCH_DEVICES=2 GOMLX_BACKEND=xla:cpu,onednn $(GO) test ./bench -run '^$$' -bench 'TrainStep' -benchtime 100x
 
 # The reference stack (TensorFlow for CPU) lives in its own venv, for benchmarks only.
 BENCH_VENV ?= $(CURDIR)/.venv-bench

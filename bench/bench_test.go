@@ -79,6 +79,9 @@ func freshSession(b *testing.B, batch int) (*training.Session, *mnist.Data) {
 	}
 	opts := training.DefaultOptions()
 	opts.BatchSize = batch
+	if opts.Devices, err = Devices(); err != nil {
+		b.Fatal(err)
+	}
 	s, err := training.NewSession(m, data.Train, opts)
 	if err != nil {
 		b.Fatal(err)
@@ -121,11 +124,43 @@ func BenchmarkEpoch(b *testing.B) {
 // cnn.Robust (AdvTrainOptions: PGD-10 at ε = 0.3 inside each step, Adam),
 // over AdvTrainBatches full batches, as reference.py's advtrain_epoch does.
 func BenchmarkAdvTrainEpoch(b *testing.B) {
+	s := advTrainSession(b)
+	defer s.Close()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Epoch(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+}
+
+// BenchmarkAdvTrainStep times single steps of BenchmarkAdvTrainEpoch's
+// training, for `make profile`.
+func BenchmarkAdvTrainStep(b *testing.B) {
+	s := advTrainSession(b)
+	defer s.Close()
+	b.ResetTimer()
+	for left := b.N; left > 0; {
+		n := min(left, s.StepsPerEpoch())
+		if err := s.Steps(n); err != nil {
+			b.Fatal(err)
+		}
+		left -= n
+	}
+}
+
+// advTrainSession prepares adversarial training of a new cnn.Robust on the
+// first AdvTrainBatches full batches of the training set, compiled.
+func advTrainSession(b *testing.B) *training.Session {
 	data, err := all60k()
 	if err != nil {
 		b.Fatal(err)
 	}
 	opts := AdvTrainOptions()
+	if opts.Devices, err = Devices(); err != nil {
+		b.Fatal(err)
+	}
 	indices := make([]int, AdvTrainBatches*opts.BatchSize)
 	for i := range indices {
 		indices[i] = i
@@ -138,17 +173,10 @@ func BenchmarkAdvTrainEpoch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
 	if err := s.Steps(2); err != nil { // Compiles the one batch shape.
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for range b.N {
-		if _, err := s.Epoch(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+	return s
 }
 
 func BenchmarkJacobian(b *testing.B) {

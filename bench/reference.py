@@ -138,6 +138,9 @@ def main():
                                  np.array(w["conv_bias"], np.float32)])
     model.layers[3].set_weights([np.array(w["dense_kernel"], np.float32).reshape(-1, 10), np.array(w["dense_bias"], np.float32)])
     eps = np.float32(export["step_size"])
+    if not (eps > 0 and export["max_steps"] >= 1):
+        sys.exit(f"reference.py: the export's step_size is {export['step_size']} and max_steps {export['max_steps']}: "
+                 "bench/export must write the attack's settings as they run (TargetedAscent.WithDefaults)")
 
     @tf.function
     def probabilities(x):

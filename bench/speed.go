@@ -1,6 +1,10 @@
 package bench
 
 import (
+	"fmt"
+	"os"
+	"strconv"
+
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/training"
@@ -57,6 +61,26 @@ func AdvTrainOptions() training.Options {
 	o := training.RobustOptions()
 	o.Adversary.WarmupEpochs = 0
 	return o
+}
+
+// EnvDevices names the environment variable that sets the training
+// benchmarks' training.Options.Devices (unset: one device), so that `make
+// bench` and `make profile` time the data-parallel option beside the
+// default. The engine's routing has its own variable, GOMLX_BACKEND
+// (backend.OptionOneDNN).
+const EnvDevices = "BENCH_DEVICES"
+
+// Devices reads EnvDevices: 0 when it is unset.
+func Devices() (int, error) {
+	v := os.Getenv(EnvDevices)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%q: use a number of devices (1 or more), or unset it for one", EnvDevices, v)
+	}
+	return n, nil
 }
 
 // AdvTrainSettings is what reference.py reads from the export.

@@ -45,6 +45,7 @@ func main() {
 	}
 	indices, targets := experiment.PairIndices(data.Test, *pairs, 1)
 	a := attack.NewTargetedAscent()
+	run := a.WithDefaults() // The settings as they run: the reference repeats them.
 	steps := make([]int, len(indices))
 	for i, idx := range indices {
 		adv, err := a.Attack(m, data.Test.Image(idx), targets[i])
@@ -61,7 +62,7 @@ func main() {
 		Pairs     map[string]any `json:"pairs"`
 		Speed     map[string]any `json:"speed"`    // For foolbox_reference.py --speed.
 		AdvTrain  map[string]any `json:"advtrain"` // For reference.py's adversarial-training epoch.
-	}{model, training.DefaultOptions().BatchSize, a.StepSize, a.MaxSteps,
+	}{model, training.DefaultOptions().BatchSize, run.StepSize, run.MaxSteps,
 		map[string]any{"indices": indices, "targets": targets, "steps": steps}, bench.SpeedSettings(), bench.AdvTrainSettings()}
 	if err := bench.WriteJSON(*out, doc); err != nil {
 		log.Fatal(err)

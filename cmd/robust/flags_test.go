@@ -24,6 +24,7 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		{func(f *flags) { f.warmup = -2 }, "-warmup -2"},
 		{func(f *flags) { f.patience = -3 }, "-patience -3"},
 		{func(f *flags) { f.hidden = -1 }, "-hidden -1"},
+		{func(f *flags) { f.devices = -2 }, "-devices -2"},
 		{func(f *flags) { f.load, f.trainOnly = true, true }, "-load with -train-only"},
 	} {
 		f := good

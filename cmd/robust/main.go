@@ -56,6 +56,7 @@ type flags struct {
 	warmup, patience                int
 	filters, filters2, hidden       int
 	cosine                          bool
+	devices                         int
 	n, from                         int
 	combine                         string
 	epsilon                         float64
@@ -82,6 +83,7 @@ func main() {
 	flag.IntVar(&f.hidden, "hidden", 0, "units of its hidden dense layer (0: cnn.Robust's 128)")
 	flag.IntVar(&f.patience, "patience", 0, "epochs without a better robust validation accuracy that stop the training (0: training.RobustOptions' 5)")
 	flag.BoolVar(&f.cosine, "cosine", false, "anneal the learning rate to 0 along a cosine over -epochs (training.Options.CosineDecay)")
+	flag.IntVar(&f.devices, "devices", 0, "split each training batch over this many of the engine's devices (training.Options.Devices; 0: one)")
 	flag.BoolVar(&f.robustOnly, "robust-only", false, "train (unless -load) and evaluate the robust model only, not the article's networks")
 	flag.BoolVar(&f.trainOnly, "train-only", false, "train (or load) the robust model and save it, then stop: no article networks, no evaluation")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
@@ -129,6 +131,8 @@ func (f flags) validate() error {
 		return fmt.Errorf("-warmup %d: use 0 (the recipe's) or more epochs", f.warmup)
 	case f.patience < 0:
 		return fmt.Errorf("-patience %d: use 0 (the recipe's) or more epochs", f.patience)
+	case f.devices < 0:
+		return fmt.Errorf("-devices %d: use 0 (one device) or the number of devices to split each batch over", f.devices)
 	case f.filters < 0 || f.filters2 < 0 || f.hidden < 0:
 		return fmt.Errorf("-filters %d, -filters2 %d, -hidden %d: use 0 (cnn.Robust's) or positive sizes", f.filters, f.filters2, f.hidden)
 	case f.load && f.trainOnly:
@@ -242,7 +246,7 @@ func run(f flags) error {
 	if f.patience > 0 {
 		opts.Patience = f.patience
 	}
-	opts.CosineDecay = f.cosine
+	opts.CosineDecay, opts.Devices = f.cosine, f.devices
 	if f.trainOnly {
 		log.Printf("the robust model (%v), trained against %v, then saved; no evaluation", f.robust(), opts.Adversary)
 		start := time.Now()

@@ -126,6 +126,10 @@ func newXLA(spec string) (compute.Backend, error) {
 	if platform == "gpu" {
 		platform = "cuda"
 	}
+	options, oneDNN := cutOption(options, OptionOneDNN)
+	if oneDNN && platform != "cpu" {
+		return nil, fmt.Errorf("%s=%q: the %s option routes XLA's CPU engine: drop it, or use xla:cpu,%s", EnvConfig, "xla:"+spec, OptionOneDNN, OptionOneDNN)
+	}
 	pluginPath := platform
 	if !filepath.IsAbs(platform) {
 		if platform == "cuda" && !HasNVIDIAGPU() {
@@ -140,7 +144,9 @@ func newXLA(spec string) (compute.Backend, error) {
 		return nil, fmt.Errorf("%s=xla:%s: PJRT plugin file: %w", EnvConfig, platform, err)
 	}
 	if platform == "cpu" {
-		setRepeatableFlags()
+		if err := setCPUFlags(oneDNN); err != nil {
+			return nil, fmt.Errorf("%s=%q: %w", EnvConfig, "xla:"+spec, err)
+		}
 	}
 	config := pluginPath
 	if options != "" {
@@ -171,18 +177,80 @@ const EnvXLAFlags = "XLA_FLAGS"
 // very slow there).
 var RepeatableFlags = []string{"--xla_cpu_enable_platform_dependent_math=false", "--xla_cpu_max_isa=AVX2"}
 
-// setRepeatableFlags adds to XLA_FLAGS each of RepeatableFlags that it does
-// not set already, so that a flag set by the user wins. XLA reads the
-// variable when the plugin loads.
-func setRepeatableFlags() {
-	flags := os.Getenv(EnvXLAFlags)
-	for _, flag := range RepeatableFlags {
+// OptionOneDNN is the engine option ("xla:cpu,onednn" in GOMLX_BACKEND)
+// that runs the convolutions and matrix products in oneDNN, as TensorFlow
+// does, instead of YNNPACK: OneDNNFlags. It roughly halves a step of
+// adversarial training on the project's machine (see docs/performance.md),
+// but oneDNN picks its kernels by the CPU's features, so a model trained
+// with it is repeatable on one machine, not bit for bit across CPUs. The
+// other RepeatableFlags stay.
+const OptionOneDNN = "onednn"
+
+// OneDNNFlags are the XLA flags of OptionOneDNN: oneDNN's custom calls on,
+// and YNNPACK's convolutions and matrix products off (oneDNN only takes
+// what YNNPACK leaves).
+var OneDNNFlags = []string{"--xla_cpu_experimental_onednn_custom_call=true",
+	"--xla_cpu_experimental_ynn_fusion_type=-individual_convolution,-individual_dot"}
+
+// cutOption removes option from a comma-separated list of engine options
+// and reports whether it was there.
+func cutOption(options, option string) (rest string, found bool) {
+	var kept []string
+	for _, o := range strings.Split(options, ",") {
+		switch strings.TrimSpace(o) {
+		case option:
+			found = true
+		case "":
+		default:
+			kept = append(kept, o)
+		}
+	}
+	return strings.Join(kept, ","), found
+}
+
+var (
+	muFlags     sync.Mutex
+	loadedFlags *string // XLA_FLAGS when the CPU plugin was first loaded in this process.
+)
+
+// setCPUFlags sets XLA_FLAGS for the CPU plugin: RepeatableFlags, and
+// OneDNNFlags with oneDNN. XLA reads the variable once, when the plugin
+// first loads, so a process has one routing: asking for the other one
+// afterwards is an error rather than a setting that silently does nothing.
+func setCPUFlags(oneDNN bool) error {
+	muFlags.Lock()
+	defer muFlags.Unlock()
+	flags := addFlags(os.Getenv(EnvXLAFlags), RepeatableFlags)
+	if oneDNN {
+		flags = addFlags(flags, OneDNNFlags)
+	}
+	if loadedFlags != nil && *loadedFlags != flags {
+		return fmt.Errorf("this process loaded XLA's CPU plugin with XLA_FLAGS=%q and the engine now asks for %q: "+
+			"XLA reads its flags once per process, so use one routing per process (set %s before the first engine is made)",
+			*loadedFlags, flags, EnvConfig)
+	}
+	loadedFlags = &flags
+	return os.Setenv(EnvXLAFlags, flags)
+}
+
+// routedToOneDNN reports whether this process loaded XLA's CPU plugin with
+// OptionOneDNN's flags.
+func routedToOneDNN() bool {
+	muFlags.Lock()
+	defer muFlags.Unlock()
+	return loadedFlags != nil && strings.Contains(*loadedFlags, OneDNNFlags[0])
+}
+
+// addFlags adds to the XLA flags in flags each of extra that it does not set
+// already, so that a flag set by the user wins.
+func addFlags(flags string, extra []string) string {
+	for _, flag := range extra {
 		name, _, _ := strings.Cut(flag, "=")
 		if !strings.Contains(flags, name+"=") {
 			flags = strings.TrimSpace(flags + " " + flag)
 		}
 	}
-	os.Setenv(EnvXLAFlags, flags)
+	return flags
 }
 
 // FindPlugin returns the path of the PJRT plugin for platform ("cpu" or
@@ -232,13 +300,15 @@ func HasNVIDIAGPU() bool {
 	return len(matches) > 0
 }
 
-// Label names the engine b in a short, stable form for reports: "xla:cpu",
-// "xla:cuda" or "go".
+// Label names the engine b in a short, stable form for reports: "xla:cpu"
+// ("xla:cpu,onednn" with OptionOneDNN), "xla:cuda" or "go".
 func Label(b compute.Backend) string {
 	if xb, ok := b.(*xla.Backend); ok {
 		switch {
 		case xb.IsCUDA():
 			return "xla:cuda"
+		case xb.IsCPU() && routedToOneDNN():
+			return "xla:cpu," + OptionOneDNN
 		case xb.IsCPU():
 			return "xla:cpu"
 		default:

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -96,22 +97,68 @@ func TestBadConfigurations(t *testing.T) {
 	}
 }
 
-// convPoolGrad is the model's kind of graph: a convolution, a max-pool and
-// the gradient of their sum with respect to both the input and the kernel.
-func convPoolGrad(x, kernel *Node) (*Node, *Node, *Node) {
+// convPoolDenseGrad is the model's kind of graph: a convolution (32
+// filters, enough for XLA to hand it to YNNPACK, or oneDNN), a max-pool, a
+// dense layer, and the gradient of their sum of squares with respect to the
+// input and both weights.
+func convPoolDenseGrad(x, kernel, dense *Node) []*Node {
 	y := MaxPool(Convolve(x, kernel).NoPadding().Done()).Window(3).Done()
-	loss := ReduceAllSum(Mul(y, y))
-	grads := Gradient(loss, x, kernel)
-	return y, grads[0], grads[1]
+	z := Dot(Reshape(y, x.Shape().Dimensions[0], -1), dense).Product()
+	loss := ReduceAllSum(Mul(z, z))
+	return append([]*Node{z}, Gradient(loss, x, kernel, dense)...)
 }
 
 // TestXLAConvMaxPoolGradients checks the XLA plugin's convolution, max-pool
-// and their gradients against GoMLX's pure-Go engine.
+// and dense layer and their gradients against GoMLX's pure-Go engine.
 func TestXLAConvMaxPoolGradients(t *testing.T) {
 	xla, err := backend.NewWithConfig("xla:cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAgainstGoEngine(t, xla)
+}
+
+// TestOneDNNRouting checks the same graph on the engine with
+// backend.OptionOneDNN, in a process of its own (XLA reads its flags once
+// per process), and that this process, whose plugin is loaded with the
+// default routing, refuses the other one with an error that says why.
+func TestOneDNNRouting(t *testing.T) {
+	const child = "ADVML_TEST_ONEDNN_CHILD"
+	if os.Getenv(child) == "1" {
+		b, err := backend.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(os.Getenv(backend.EnvXLAFlags), backend.OneDNNFlags[0]) {
+			t.Errorf("XLA_FLAGS = %q lacks %s", os.Getenv(backend.EnvXLAFlags), backend.OneDNNFlags[0])
+		}
+		if got := backend.Label(b); got != "xla:cpu,onednn" {
+			t.Errorf("Label = %q, want xla:cpu,onednn", got)
+		}
+		checkAgainstGoEngine(t, b)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestOneDNNRouting$", "-test.v")
+	cmd.Env = append(os.Environ(), child+"=1", backend.EnvConfig+"=xla:cpu,"+backend.OptionOneDNN)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: TestOneDNNRouting") {
+		t.Errorf("with %s=xla:cpu,%s: %v\n%s", backend.EnvConfig, backend.OptionOneDNN, err, out)
+	}
+	if _, err := backend.NewWithConfig("xla:cpu"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := backend.NewWithConfig("xla:cpu," + backend.OptionOneDNN)
+	if err == nil || !strings.Contains(err.Error(), "once per process") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("asking for oneDNN after the default routing loaded: error %v, want one line that says XLA reads its flags once per process", err)
+	}
+	if _, err := backend.NewWithConfig("xla:cuda," + backend.OptionOneDNN); err == nil || !strings.Contains(err.Error(), "xla:cpu,onednn") {
+		t.Errorf("oneDNN on the GPU engine: error %v, want one that points at xla:cpu,onednn", err)
+	}
+}
+
+// checkAgainstGoEngine runs convPoolDenseGrad on b and on GoMLX's pure-Go
+// engine, and fails where they differ by more than 1e-4 of the largest value.
+func checkAgainstGoEngine(t *testing.T, b compute.Backend) {
+	t.Helper()
 	goEngine, err := backend.NewWithConfig("go")
 	if err != nil {
 		t.Fatal(err)
@@ -124,12 +171,15 @@ func TestXLAConvMaxPoolGradients(t *testing.T) {
 		}
 		return v
 	}
-	x := random(2 * 28 * 28 * 1)
-	kernel := random(3 * 3 * 1 * 4)
+	const batch, filters, side = 8, 32, 8 // side: 28-3+1 = 26 pooled by 3.
+	x := random(batch * 28 * 28 * 1)
+	kernel := random(3 * 3 * 1 * filters)
+	dense := random(side * side * filters * 10)
 	run := func(b compute.Backend) [][]float32 {
-		outs := MustNewExec(b, convPoolGrad).MustCall(
-			tensors.FromFlatDataAndDimensions(x, 2, 28, 28, 1),
-			tensors.FromFlatDataAndDimensions(kernel, 3, 3, 1, 4))
+		outs := MustNewExec(b, convPoolDenseGrad).MustCall(
+			tensors.FromFlatDataAndDimensions(x, batch, 28, 28, 1),
+			tensors.FromFlatDataAndDimensions(kernel, 3, 3, 1, filters),
+			tensors.FromFlatDataAndDimensions(dense, side*side*filters, 10))
 		res := make([][]float32, len(outs))
 		for i, o := range outs {
 			if o.DType() != dtypes.Float32 {
@@ -139,8 +189,8 @@ func TestXLAConvMaxPoolGradients(t *testing.T) {
 		}
 		return res
 	}
-	got, want := run(xla), run(goEngine)
-	for i, name := range []string{"maxpool(conv)", "d/dx", "d/dkernel"} {
+	got, want := run(b), run(goEngine)
+	for i, name := range []string{"dense(maxpool(conv))", "d/dx", "d/dkernel", "d/ddense"} {
 		if len(got[i]) != len(want[i]) {
 			t.Fatalf("%s: %d values on XLA, %d on Go", name, len(got[i]), len(want[i]))
 		}

@@ -6,6 +6,9 @@
 // variable:
 //
 //	(unset), "xla", "xla:cpu"  XLA on the CPU (the default)
+//	"xla:cpu,onednn"           XLA on the CPU with oneDNN's convolutions and
+//	                           matrix products: faster training, repeatable
+//	                           on one machine only (OptionOneDNN)
 //	"xla:cuda"                 XLA on an NVIDIA GPU
 //	"xla:/abs/path/plugin.so"  XLA with an explicit PJRT plugin file
 //	"go"                       GoMLX's pure-Go engine: slow (about a minute

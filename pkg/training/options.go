@@ -52,6 +52,14 @@ type Options struct {
 	// at σ = 0.25 and 0.5). Validation stays on the clean images. 0 trains
 	// on the images themselves; it cannot be combined with an Adversary.
 	Noise float64
+	// Devices, above 1, splits every mini-batch evenly over the first
+	// Devices devices of the model's engine (data parallelism: GoMLX's
+	// distributed accumulator with automatic sharding; the weights are
+	// replicated and the step is the same computation on the whole batch).
+	// XLA's CPU engine has several CPU devices, so this also runs on one
+	// machine. BatchSize must be a multiple of Devices, and an epoch drops
+	// its last, incomplete batch. 0 and 1 train on one device.
+	Devices int
 }
 
 // DefaultOptions are the settings this project trains its models with:
@@ -84,6 +92,10 @@ func (o Options) validate() error {
 		return fmt.Errorf("training: Noise is %g: use 0 (none) or a positive standard deviation such as 0.25", o.Noise)
 	case o.Noise > 0 && o.Adversary.Active():
 		return fmt.Errorf("training: Noise %g and the %s adversary both set: train on Gaussian noise or on adversarial examples, not both", o.Noise, o.Adversary.Mode)
+	case o.Devices < 0:
+		return fmt.Errorf("training: Devices is %d: use 0 or 1 (one device) or the number of devices to split each batch over", o.Devices)
+	case o.Devices > 1 && o.BatchSize%o.Devices != 0:
+		return fmt.Errorf("training: BatchSize %d does not split evenly over %d Devices: use a BatchSize that is a multiple of Devices", o.BatchSize, o.Devices)
 	case o.Adversary.Active() && o.Adversary.WarmupEpochs >= o.MaxEpochs:
 		return fmt.Errorf("training: the adversary's %d warm-up epochs leave none of the %d MaxEpochs at the full ε: train more epochs or warm up fewer",
 			o.Adversary.WarmupEpochs, o.MaxEpochs)

@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/gomlx/compute/distributed"
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -126,6 +127,7 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 type Session struct {
 	opts          Options
 	ds            *dataset.InMemoryDataset
+	steps         train.Dataset // ds, or ds split over devices.
 	loop          *train.Loop
 	bar           progress
 	stepsPerEpoch int
@@ -152,6 +154,11 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	if err != nil {
 		return nil, err
 	}
+	steps, err := distribute(m, ds, trainSet.Len(), opts)
+	if err != nil {
+		ds.FinalizeAll()
+		return nil, err
+	}
 	meanLoss := metric.NewMeanMetric("Mean Loss", "mean_loss", metric.LossMetricType,
 		func(_ *model.Scope, labels, logits []*Node) *Node {
 			return ReduceAllMean(loss.SparseCategoricalCrossEntropyLogits(labels, logits))
@@ -159,6 +166,9 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	meanAcc := metric.NewSparseCategoricalAccuracy("Accuracy", "acc")
 	adversary := opts.Adversary
 	stepsPerEpoch := (trainSet.Len() + opts.BatchSize - 1) / opts.BatchSize
+	if opts.Devices > 1 {
+		stepsPerEpoch = trainSet.Len() / opts.BatchSize
+	}
 	firstStep := optimizer.GetGlobalStep(m.Store())
 	trades, ibp := adversary.Mode == ModeTRADES, adversary.bounded()
 	var ops []cnn.Op
@@ -222,7 +232,7 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 		},
 		optimizer.Adam().LearningRate(opts.LearningRate).Done(),
 		[]metric.Interface{meanLoss, meanAcc}, nil)
-	s := &Session{opts: opts, ds: ds, loop: train.NewLoop(trainer), stepsPerEpoch: stepsPerEpoch}
+	s := &Session{opts: opts, ds: ds, steps: steps, loop: train.NewLoop(trainer), stepsPerEpoch: stepsPerEpoch}
 	s.bar = attachProgress(s.loop, opts, s.stepsPerEpoch)
 	return s, nil
 }
@@ -234,7 +244,7 @@ func (s *Session) StepsPerEpoch() int { return s.stepsPerEpoch }
 // (the validation fields are left for the caller).
 func (s *Session) Epoch() (EpochMetrics, error) {
 	start := time.Now()
-	metrics, err := s.loop.RunSteps(s.ds, s.stepsPerEpoch)
+	metrics, err := s.loop.RunSteps(s.steps, s.stepsPerEpoch)
 	if err != nil {
 		return EpochMetrics{}, err
 	}
@@ -250,7 +260,7 @@ func (s *Session) Steps(n int) error {
 	if n > s.stepsPerEpoch {
 		return fmt.Errorf("training: %d steps asked, an epoch has %d", n, s.stepsPerEpoch)
 	}
-	_, err := s.loop.RunSteps(s.ds, n)
+	_, err := s.loop.RunSteps(s.steps, n)
 	return err
 }
 
@@ -277,7 +287,57 @@ func newDataset(m Model, s *mnist.Split, opts Options) (*dataset.InMemoryDataset
 	if err != nil {
 		return nil, fmt.Errorf("training: building the training dataset: %w", err)
 	}
+	if opts.Devices > 1 {
+		// Each device's share of every batch, all of one shape.
+		return ds.Shuffle().WithRand(rand.New(rand.NewSource(opts.Seed))).BatchSize(opts.BatchSize/opts.Devices, true), nil
+	}
 	return ds.Shuffle().WithRand(rand.New(rand.NewSource(opts.Seed))).BatchSize(opts.BatchSize, false), nil
+}
+
+// distribute returns the dataset the training loop reads: ds itself, or,
+// with opts.Devices above 1, ds's per-device batches gathered opts.Devices
+// at a time and split over the engine's first opts.Devices devices.
+func distribute(m Model, ds *dataset.InMemoryDataset, n int, opts Options) (train.Dataset, error) {
+	if opts.Devices <= 1 {
+		return ds, nil
+	}
+	if have := m.Backend().NumDevices(); have < opts.Devices {
+		return nil, fmt.Errorf("training: Devices is %d but the engine %q has %d device(s): use at most %d", opts.Devices, m.Backend().Name(), have, have)
+	}
+	if n < opts.BatchSize {
+		return nil, fmt.Errorf("training: %d training examples do not fill one batch of %d over %d Devices: use a smaller BatchSize", n, opts.BatchSize, opts.Devices)
+	}
+	mesh, err := distributed.NewDeviceMesh([]int{opts.Devices}, []string{"batch"})
+	if err != nil {
+		return nil, fmt.Errorf("training: a mesh of %d devices: %w", opts.Devices, err)
+	}
+	split, err := distributed.BuildSpec(mesh).S("batch").Done()
+	if err != nil {
+		return nil, fmt.Errorf("training: splitting batches over %d devices: %w", opts.Devices, err)
+	}
+	// The random state (PGD's random start, TRADES' and Noise's draws) is
+	// replicated like the weights. GoMLX v0.28.8 creates it without a store
+	// and then reads the store's default sharding when the strategy is
+	// AutoSharding (a nil dereference), so it is given its sharding here.
+	store := m.Store()
+	rng := store.GetVariable("/" + model.RNGStateVariableName)
+	if rng == nil {
+		if err := store.SetRNGStateFromSeed(opts.Seed); err != nil {
+			return nil, fmt.Errorf("training: seeding the random state: %w", err)
+		}
+		rng = store.GetVariable("/" + model.RNGStateVariableName)
+	}
+	if rng.ShardingSpec() == nil {
+		if err := rng.SetShardingSpec(distributed.NewReplicatedShardingSpec(mesh)); err != nil {
+			return nil, fmt.Errorf("training: replicating the random state over %d devices: %w", opts.Devices, err)
+		}
+	}
+	specs := []*distributed.ShardingSpec{split}
+	acc, err := dataset.NewDistributedAccumulator(m.Backend(), ds, distributed.AutoSharding, specs, specs, nil)
+	if err != nil {
+		return nil, fmt.Errorf("training: splitting batches over %d devices: %w", opts.Devices, err)
+	}
+	return acc, nil
 }
 
 func checkSplit(what string, s *mnist.Split) error {
