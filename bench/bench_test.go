@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -32,8 +33,22 @@ const (
 	BatchPairs = 1000
 )
 
+// engine is the engine the benchmarks run on: GOMLX_BACKEND's, XLA on the
+// CPU when it is unset, so that `make bench` and `make profile` also time
+// XLA with oneDNN (backend.OptionOneDNN).
+var engine = sync.OnceValues(backend.New)
+
+// xla returns engine's engine, or fails b.
+func xla(b *testing.B) compute.Backend {
+	e, err := engine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
 var trained = sync.OnceValues(func() (*cnn.Model, error) {
-	b, err := backend.NewWithConfig("xla:cpu")
+	b, err := engine()
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +88,7 @@ func freshSession(b *testing.B, batch int) (*training.Session, *mnist.Data) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := cnn.New(testutil.XLA(b), cnn.Default, 1)
+	m, err := cnn.New(xla(b), cnn.Default, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -165,7 +180,7 @@ func advTrainSession(b *testing.B) *training.Session {
 	for i := range indices {
 		indices[i] = i
 	}
-	m, err := cnn.New(testutil.XLA(b), cnn.Robust, 1)
+	m, err := cnn.New(xla(b), cnn.Robust, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -261,7 +276,7 @@ func BenchmarkAttackBatch(b *testing.B) {
 // attainable peak used to put the training's FLOP rate in perspective.
 func BenchmarkMatmul(b *testing.B) {
 	const n = 1024
-	exec := graph.MustNewExec(testutil.XLA(b), func(x, y *graph.Node) *graph.Node { return graph.Dot(x, y).Product() })
+	exec := graph.MustNewExec(xla(b), func(x, y *graph.Node) *graph.Node { return graph.Dot(x, y).Product() })
 	x := tensors.FromShape(shapes.Make(dtypes.Float32, n, n))
 	y := tensors.FromShape(shapes.Make(dtypes.Float32, n, n))
 	exec.MustCall(x, y)[0].MustFinalizeAll()
