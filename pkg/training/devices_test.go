@@ -116,3 +116,52 @@ func TestBadDevices(t *testing.T) {
 		}
 	}
 }
+
+// TestDevicesCheckpoint saves a model trained over two devices and loads it
+// back: the same weights, so `make robust ARGS="-devices 2"` ships what it
+// trained.
+func TestDevicesCheckpoint(t *testing.T) {
+	data := testutil.MNIST(t)
+	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := options(1, 1)
+	o.Devices = 2
+	if _, err := training.Train(m, head(data.Train, 256), head(data.Validation, 100), o); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatalf("saving weights trained over two devices: %v", err)
+	}
+	loaded, err := cnn.Load(testutil.XLA(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for v := range m.Store().IterVariables() {
+		if !v.Trainable {
+			continue
+		}
+		w := loaded.Store().GetVariable(v.Path())
+		if w == nil {
+			t.Fatalf("%s is missing from the loaded checkpoint", v.Path())
+		}
+		a, errA := v.Value()
+		b, errB := w.Value()
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		x, y := tensors.MustCopyFlatData[float32](a), tensors.MustCopyFlatData[float32](b)
+		for i := range x {
+			if x[i] != y[i] {
+				t.Fatalf("%s[%d]: %g trained, %g loaded", v.Path(), i, x[i], y[i])
+			}
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no trainable weights")
+	}
+}
