@@ -50,6 +50,13 @@ func TestDevicesTrainTheSameModel(t *testing.T) {
 				}
 				w := map[string][]float32{}
 				for v := range m.Store().IterVariables() {
+					if v.Trainable && devices > 1 {
+						// The step ran over the devices: its weights are
+						// held as one shard per device.
+						if d, err := v.DistributedValue(); err != nil || len(d.Shards()) != devices {
+							t.Fatalf("%s after training over %d devices: distributed value %v (error %v), want %d shards", v.Path(), devices, d, err, devices)
+						}
+					}
 					if v.Trainable {
 						value, err := v.Value()
 						if err != nil {
