@@ -63,8 +63,11 @@ lab-config: python
 	install -D -m 644 jupyter/jupyter_server_config.py $(VENV)/etc/jupyter/jupyter_server_config.py
 	install -D -m 644 jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 
+# The modules, then the library compiled once: the first notebook cell and
+# make test start from a warm build cache.
 go-modules:
 	$(GO) mod download
+	$(GO) build ./...
 
 chromium:
 	scripts/install-chromium.sh

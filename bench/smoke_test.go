@@ -16,6 +16,7 @@ import (
 // test model: it keeps the benchmark code compiling and working without
 // timing anything.
 func TestSmoke(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	data := testutil.MNIST(t)
 

@@ -37,6 +37,7 @@ type Record struct {
 // SHA256SUMS), loads, and classifies the first 1,000 test images with the
 // recorded accuracy.
 func TestShippedCheckpoint(t *testing.T) {
+	testutil.Slow(t)
 	for dir, cfg := range shipped {
 		t.Run(filepath.Base(dir), func(t *testing.T) { checkShipped(t, dir, cfg) })
 	}

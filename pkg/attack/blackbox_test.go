@@ -95,6 +95,7 @@ func blackBoxAttacks() []blackBoxCase {
 }
 
 func TestBlackBoxAttacksUseAnswersOnlyAndCountThem(t *testing.T) {
+	testutil.Slow(t)
 	m := &answersOnly{Model: testutil.Trained(t), t: t}
 	images, labels, _ := sample(t, 12)
 	crit := attack.Misclassification{Labels: labels}
@@ -149,6 +150,7 @@ func maxQueries(a attack.Attack) int {
 }
 
 func TestBlackBoxAttacksRepeatWithTheirSeed(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels, _ := sample(t, 6)
 	crit := attack.Misclassification{Labels: labels}
@@ -176,6 +178,7 @@ func TestBlackBoxAttacksRepeatWithTheirSeed(t *testing.T) {
 }
 
 func TestTargetedBlackBox(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels, targets := sample(t, 8)
 	crit := attack.TargetedMisclassification{Labels: labels, Targets: targets}

@@ -77,6 +77,7 @@ func rssBytes(t *testing.T) int64 {
 // keeps the executors of the last MaxCachedModels models only, and the
 // process's memory stops growing once it is full.
 func TestCacheStaysBoundedOverManyModels(t *testing.T) {
+	testutil.Slow(t)
 	images, labels, _ := sample(t, 2)
 	crit := attack.Misclassification{Labels: labels}
 	pgd := attack.NewPGD(attack.Linf)

@@ -13,6 +13,7 @@ import (
 // than DeepFool's (the paper reports them smaller), and every adversarial
 // it returns fools the model by a separate forward pass (checkResult).
 func TestFABFindsSmallerPerturbationsThanDeepFool(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels, _ := sample(t, 20)
 	crit := attack.Misclassification{Labels: labels}
@@ -48,6 +49,7 @@ func TestFABFindsSmallerPerturbationsThanDeepFool(t *testing.T) {
 // TestFABTargetsKeepTheSmallest: FAB-T over more targets finds, per image,
 // an adversarial no larger than over fewer (it keeps the smallest).
 func TestFABTargetsKeepTheSmallest(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels, _ := sample(t, 10)
 	crit := attack.Misclassification{Labels: labels}

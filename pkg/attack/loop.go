@@ -34,9 +34,9 @@ import (
 // batches of 1,024). Each image stops on its own. Finished images still
 // cost compute while they sit in the batch, so once at most half the slots
 // hold running images, those move into a batch of the next power of two at
-// least their number (padding slots repeat one of them; their results are
-// ignored). So a run compiles the step for at most log2(maxBatch)+2 batch
-// sizes.
+// least their number, but no smaller than minCompacted (padding slots
+// repeat one of them; their results are ignored). So a run compiles the
+// step for at most log2(maxBatch/minCompacted)+2 batch sizes.
 
 // column is a per-image input of a batched loop kept on the host: rows of
 // values of one shape, row i for image i.
@@ -106,6 +106,13 @@ type loop struct {
 
 // maxBatch is the largest batch a loop sends to the engine.
 const maxBatch = 128
+
+// minCompacted is the smallest batch that compaction makes. Below it a step
+// costs about the same whatever the batch (the call's fixed cost, about 2
+// ms here, dominates a few images' 120 µs each), while every new batch size
+// costs a compilation of the step (0.3 to 5 s): stopping at 8 spares three
+// of them per run.
+const minCompacted = 8
 
 // run iterates over the images of the columns' rows listed in active, or
 // all n when active is nil. It returns, per image (of all n), the done flag
@@ -183,7 +190,7 @@ func (l *loop) runBatch(rows []int, done []bool, steps []int) error {
 		finalize(state)
 		state = out[:len(out)-1]
 		finalize(out[len(out)-1:])
-		if remaining > len(rows)/2 {
+		if remaining > len(rows)/2 || len(rows) <= minCompacted {
 			continue
 		}
 		// Compact: save every slot's state (final for the finished images),
@@ -197,7 +204,7 @@ func (l *loop) runBatch(rows []int, done []bool, steps []int) error {
 				running = append(running, i)
 			}
 		}
-		rows = make([]int, nextPowerOfTwo(len(running)))
+		rows = make([]int, max(nextPowerOfTwo(len(running)), minCompacted))
 		for k := range rows {
 			rows[k] = -1
 			if k < len(running) {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestMap(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	test := testutil.MNIST(t).Test
 	images, labels := test.Images[:400*mnist.Pixels], test.Labels[:400]

@@ -47,6 +47,7 @@ func logProbabilities(t *testing.T, m classifier.Predictor, images []float32) []
 // produces is at least the certified margin, by IBP and by CROWN-IBP, and
 // the margins are no looser than the logit bounds subtracted.
 func TestBoundsHoldEveryPointOfTheBall(t *testing.T) {
+	testutil.Slow(t)
 	test := testutil.MNIST(t).Test
 	const n = 20
 	images, labels := test.Images[:n*mnist.Pixels], test.Labels[:n]
@@ -110,6 +111,7 @@ func TestBoundsHoldEveryPointOfTheBall(t *testing.T) {
 // IBP's and above them on average, and it certifies at least as many of
 // the first 200 test images at a small budget.
 func TestCROWNIBPIsTighterOnTheRobustModel(t *testing.T) {
+	testutil.Slow(t)
 	test := testutil.MNIST(t).Test
 	const n, eps = 200, 0.01
 	images, labels := test.Images[:n*mnist.Pixels], test.Labels[:n]

@@ -116,6 +116,7 @@ func TestSmoothingPredict(t *testing.T) {
 // classifies most of the first 20 test digits right, with positive radii,
 // and a certified accuracy that falls as the radius grows.
 func TestSmoothingOnTheShippedModel(t *testing.T) {
+	testutil.Slow(t)
 	m := models(t)["robust"]
 	test := testutil.MNIST(t).Test
 	const n = 20

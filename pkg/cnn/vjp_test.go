@@ -61,6 +61,7 @@ func TestVJPIsAutodiff(t *testing.T) {
 // differentiation of the same network built from XLA's convolution alone,
 // and that the forward pass is unchanged.
 func TestKernelGradientIsTheConvolutions(t *testing.T) {
+	testutil.Slow(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, cfg := range []cnn.Config{cnn.Default, {Filters: 4, Kernel: 3, Pool: 3}} {
 		m, err := cnn.New(testutil.XLA(t), cfg, 5)

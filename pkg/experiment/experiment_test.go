@@ -77,6 +77,7 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestWriteFigures(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	test := testutil.MNIST(t).Test
 	images, crit := experiment.RandomPairs(test, 3, 1)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestExplorerViews(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	test := testutil.MNIST(t).Test
 	e := &explorer{m: m, images: test.Images[:3*mnist.Pixels], labels: test.Labels[:3], ascent: map[[2]int][]float32{}}

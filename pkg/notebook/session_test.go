@@ -28,9 +28,11 @@ func failures(t *testing.T) *[]error {
 }
 
 func TestSessionLoadsOnceAndCaches(t *testing.T) {
+	testutil.Slow(t)
 	dir := t.TempDir()
 	s := notebook.NewSession(dir, false)
-	s.Training.MaxEpochs, s.Training.ProgressBar = 1, false
+	// What is checked is that it trains once, not how well: 1,000 images.
+	s.TrainImages, s.Training.MaxEpochs, s.Training.ProgressBar = 1000, 1, false
 	if s.Data() != s.Data() || s.Test().Len() != 10000 {
 		t.Fatal("Data is not loaded once")
 	}
@@ -80,6 +82,7 @@ func TestTestImagesAreCapped(t *testing.T) {
 // weights and the shuffling of the model it trains, whatever Training.Seed
 // holds.
 func TestSessionSeedSeedsTraining(t *testing.T) {
+	testutil.Slow(t)
 	session := func(dir string) *notebook.Session {
 		s := notebook.NewSession(dir, false)
 		s.Seed, s.Training.Seed = 7, 1
@@ -120,6 +123,7 @@ func firstN(n int) []int {
 }
 
 func TestFitTrainsOnceThenLoads(t *testing.T) {
+	testutil.Slow(t)
 	got := failures(t)
 	s := notebook.NewSession(t.TempDir(), false)
 	s.Training.MaxEpochs, s.Training.ProgressBar = 1, false

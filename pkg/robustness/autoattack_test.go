@@ -29,6 +29,7 @@ func TestAutoAttackRunsTheStandardFourInOrder(t *testing.T) {
 // nearly all of it; at a small budget every attack runs, the robust
 // accuracy never rises from one to the next, and the sanity checks pass.
 func TestAutoAttackOnTheArticleModel(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels := testImages(t, 40)
 	r, err := robustness.AutoAttack(m, images, labels, attack.Linf, 0.3, 1)
@@ -67,6 +68,7 @@ func TestAutoAttackOnTheArticleModel(t *testing.T) {
 // share). That certifying first leaves the result as it is, the internal
 // test TestProvenImagesAreSkippedNotChanged shows with a cheaper attack.
 func TestAutoAttackCertified(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels := testImages(t, 10)
 	const eps = 0.01

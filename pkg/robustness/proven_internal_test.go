@@ -15,6 +15,7 @@ import (
 // attack can fool a certified image), on the article's model under PGD at
 // budgets where the bounds certify some images and none.
 func TestProvenImagesAreSkippedNotChanged(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	test := testutil.MNIST(t).Test
 	const n = 50

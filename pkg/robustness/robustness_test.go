@@ -30,6 +30,7 @@ func lightPGD() *attack.PGD {
 }
 
 func TestEvaluateTakesTheWorstCase(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels := testImages(t, 60)
 	epsilons := []float64{0, 0.05, 0.1, 0.3}
@@ -177,6 +178,7 @@ func (overstep) Run(m classifier.Predictor, images []float32, crit attack.Criter
 }
 
 func TestSanityChecksCatchProblems(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels := testImages(t, 20)
 	failed := func(r *robustness.Report, name string) bool {
@@ -211,6 +213,7 @@ func TestSanityChecksCatchProblems(t *testing.T) {
 }
 
 func TestMinimalPerturbations(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels := testImages(t, 30)
 	stats, results, err := robustness.MinimalPerturbations(m, images, labels, []attack.Attack{attack.NewDeepFool(attack.L2)}, attack.L2)
@@ -251,6 +254,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestMissedBy(t *testing.T) {
+	testutil.Slow(t)
 	m := testutil.Trained(t)
 	images, labels := testImages(t, 60)
 	criterion := attack.Misclassification{Labels: labels}

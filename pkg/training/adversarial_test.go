@@ -25,6 +25,7 @@ func robustAccuracy(t *testing.T, m *cnn.Model, n int, eps float64) float64 {
 }
 
 func TestAdversarialTrainingResistsTheAttack(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 4000), head(data.Validation, 500)
 	const eps = 0.2

@@ -14,6 +14,7 @@ import (
 // that Adam reads ends the last step of MaxEpochs near 0, without it at
 // LearningRate, and the annealed run still learns.
 func TestCosineDecayAnnealsTheRate(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 1000), head(data.Validation, 300)
 	for _, decay := range []bool{false, true} {

@@ -21,6 +21,7 @@ import (
 // last bits into a different step for a few pixels, so against PGD the
 // test holds the epoch's losses within 0.5% and the weights within 5%.
 func TestDevicesTrainTheSameModel(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 1024), head(data.Validation, 500)
 	for _, c := range []struct {
@@ -128,6 +129,7 @@ func TestBadDevices(t *testing.T) {
 // back: the same weights, so `make robust ARGS="-devices 2"` ships what it
 // trained.
 func TestDevicesCheckpoint(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // nothing certified, and the history's robust accuracy is the certified
 // one, by the mode's own bound.
 func TestIBPTrainingCertifies(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 6000), head(data.Validation, 300)
 	const eps = 0.1

@@ -14,6 +14,7 @@ import (
 )
 
 func TestLoadOrFitTrainsOnceThenLoadsAndOneSeedRepeatsARun(t *testing.T) {
+	testutil.Slow(t)
 	full := testutil.MNIST(t)
 	data := &mnist.Data{Train: head(full.Train, 2000), Validation: head(full.Validation, 500), Test: full.Test}
 	images := full.Test.Images[:50*mnist.Pixels]

@@ -15,6 +15,7 @@ import (
 // accuracy than the same run without noise) and makes a better base for
 // randomized smoothing at the same σ than the one trained on clean images.
 func TestNoiseTrainingHelpsSmoothing(t *testing.T) {
+	testutil.Slow(t)
 	const sigma = 0.5
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 3000), head(data.Validation, 300)

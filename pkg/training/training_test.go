@@ -28,6 +28,7 @@ func options(maxEpochs int, seed int64) training.Options {
 }
 
 func TestShortTrainingRaisesAccuracy(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 3000), head(data.Validation, 1000)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
@@ -68,6 +69,7 @@ func TestShortTrainingRaisesAccuracy(t *testing.T) {
 // TestEarlyStoppingRestoresBestWeights uses a learning rate far too large,
 // so that the validation loss worsens after the first epochs.
 func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 2000), head(data.Validation, 500)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
@@ -108,6 +110,7 @@ func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
 // patience 0 stops at the first epoch that does not improve, and without
 // RestoreBestWeights the model keeps that last epoch's weights.
 func TestKerasDefaultsPatienceZero(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 2000), head(data.Validation, 500)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
@@ -139,6 +142,7 @@ func TestKerasDefaultsPatienceZero(t *testing.T) {
 }
 
 func TestSameSeedSameHistory(t *testing.T) {
+	testutil.Slow(t)
 	data := testutil.MNIST(t)
 	train, val := head(data.Train, 1000), head(data.Validation, 300)
 	run := func() *training.History {
