@@ -130,10 +130,7 @@ func TrainTrained(b compute.Backend, data *mnist.Data) (*cnn.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := training.DefaultOptions()
-	opts.MaxEpochs = 1
-	_, err = training.Train(m, data.Train.Subset(firstN(20000)), data.Validation, opts)
-	return m, err
+	return m, train(m, data, 20000, 1)
 }
 
 // MLP returns a multilayer perceptron (NewMLP) trained briefly (about 93%
@@ -174,10 +171,16 @@ func TrainMLP(b compute.Backend, data *mnist.Data) (*classifier.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return m, train(m, data, 10000, 2)
+}
+
+// train trains m with training.DefaultOptions for epochs on the first n
+// training images of data.
+func train(m training.Model, data *mnist.Data, n, epochs int) error {
 	opts := training.DefaultOptions()
-	opts.MaxEpochs = 2
-	_, err = training.Train(m, data.Train.Subset(firstN(10000)), data.Validation, opts)
-	return m, err
+	opts.MaxEpochs = epochs
+	_, err := training.Train(m, data.Train.Subset(firstN(n)), data.Validation, opts)
+	return err
 }
 
 // firstN is 0, 1, …, n−1.
