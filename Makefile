@@ -144,7 +144,12 @@ $(BENCH_VENV)/.requirements-installed: bench/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	touch $@
 
-test: setup chromium lint test-go test-notebooks
+# The Go tests and the notebook tests run side by side: each leaves part of
+# the two cores idle (the Go half waits on XLA's compiles, the notebook half
+# on kernels and the browser), so together they take less than one after
+# the other. Every line they print starts with the half's name.
+test: setup chromium lint
+	$(MAKE) --no-print-directory -j2 PREFIX_OUTPUT=1 test-go test-notebooks
 
 # The Docker image built and run without a container registry: the base image
 # rebuilt locally (debootstrap + Go from the proxy), the Dockerfile built with
@@ -157,12 +162,15 @@ docker-test:
 lint:
 	$(VENV)/bin/hadolint Dockerfile
 
+# $(call prefixed,NAME,COMMANDS): COMMANDS, each line of their output
+# prefixed with NAME when PREFIX_OUTPUT is set; the exit status is theirs.
+prefixed = $(if $(PREFIX_OUTPUT),set -o pipefail; ( $(2) ) 2>&1 | sed -u 's/^/$(1) | /',$(2))
+
 test-go:
-	$(GO) vet ./...
-	$(GO) test $(GOTEST_FLAGS) ./...
+	$(call prefixed,go       ,$(GO) vet ./... && $(GO) test $(GOTEST_FLAGS) ./...)
 
 test-notebooks:
-	$(VENV)/bin/python -m pytest -v --durations=15 tests
+	$(call prefixed,notebooks,$(VENV)/bin/python -m pytest -v --durations=15 tests)
 
 clean:
 	rm -rf out

@@ -13,9 +13,16 @@ saved there under another name is left alone.
 
 Notebooks written back are scrubbed first (`scrub`): outputs keep no
 absolute path of this machine, so none lands in a commit, and no script that
-GoNB meant as transient.
+GoNB meant as transient. The project's notebooks are written only when all
+of them ran clean and nothing that looks like a path or a token is left; a
+notebook of your own is written back even when a cell failed (the terminal
+lists the problems, with the compiler's lines for a cell that does not
+build), and only a token-like string stops it.
 """
 import argparse
+import datetime
+import fnmatch
+import html.parser
 import os
 import pathlib
 import re
@@ -31,6 +38,10 @@ STDERR_MARKERS = ("panic:", "exit status")
 # notebook.HeadlessEnv: set for the kernels this module starts.
 HEADLESS = "ADVML_HEADLESS"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# notebook.SmallEnv and notebook.SmallDigits (pkg/notebook/small.go, read
+# from there so the two cannot drift): the tests' small runs.
+SMALL = "ADVML_SMALL"
+SMALL_DIGITS = int(re.search(r"(?m)^const SmallDigits = (\d+)$", (ROOT / "pkg/notebook/small.go").read_text()).group(1))
 
 # What outputs must not hold (tests/test_notebooks.py checks the committed
 # notebooks against these): an absolute path (a "/" that starts a word,
@@ -41,12 +52,15 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w:./~>-])/(?:[\w.@+-]+/)+[\w.@+-]*")
 TOKEN = re.compile(r"(?i)\btoken[=:]\s*[\"']?[\w-]{8,}|\bghp_\w{20,}|\bgithub_pat_\w{20,}|\bsk-[\w-]{20,}")
 
 
-def execute(path, timeout=900, **client_options):
+def execute(path, timeout=900, small=False, **client_options):
     """Executes the notebook at path (not modified on disk) and returns it.
 
     Every output and execution count is cleared first, so whatever the
     returned notebook holds comes from this run. The kernel runs in the
-    notebook's folder, so GONB_DIR is that folder. client_options go to
+    notebook's folder, so GONB_DIR is that folder. small sets SMALL for the
+    kernel (the tests' runs: at most SMALL_DIGITS test images per cell);
+    otherwise it is unset, whatever the caller's environment holds, so
+    make notebooks always writes the full runs. client_options go to
     nbclient's NotebookClient (hooks, for instance).
     """
     path = pathlib.Path(path).resolve()
@@ -64,17 +78,70 @@ def execute(path, timeout=900, **client_options):
     )
     # The kernel, and each cell program, gets this environment: HEADLESS
     # tells the explorer (pkg/experiment) not to wait for a browser.
-    client.execute(env={**os.environ, HEADLESS: "1"})
+    env = {k: v for k, v in os.environ.items() if k != SMALL}
+    env[HEADLESS] = "1"
+    if small:
+        env[SMALL] = "1"
+    client.execute(env=env)
     return nb
 
 
+class _GoNBErrorLines(html.parser.HTMLParser):
+    """Reads the lines of GoNB's error display (the HTML it shows for a cell
+    that does not compile, or that panics): each line in a pre-wrap div,
+    without the source context it hides until the mouse hovers."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open, self.text, self.lines = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "div":
+            return
+        attrs = dict(attrs)
+        if "gonb-err-context" in (attrs.get("class") or ""):
+            self.open.append("context")
+        elif "pre-wrap" in (attrs.get("style") or "") and "line" not in self.open:
+            self.open.append("line")
+        else:
+            self.open.append(None)
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self.open and self.open.pop() == "line":
+            line = " ".join("".join(self.text).split())
+            self.text = []
+            if line and not line.startswith("# gonb_"):  # The build's package header.
+                self.lines.append(line)
+
+    def handle_data(self, data):
+        if "line" in self.open and "context" not in self.open:
+            self.text.append(data)
+
+
+def build_errors(cell):
+    """Returns the compiler's (or the panic's) lines that GoNB displayed for
+    a cell as HTML, "Cell[2]: Line 2 ./main.go:9:9: undefined: later", which
+    its error output ("go build … exit status 1") does not hold."""
+    lines = []
+    for out in cell.get("outputs", []):
+        page = out.get("data", {}).get("text/html", "")
+        page = page if isinstance(page, str) else "".join(page)
+        if "gonb-err-" in page:
+            parser = _GoNBErrorLines()
+            parser.feed(page)
+            lines += parser.lines
+    return lines
+
+
 def problems(nb):
-    """Lists the failures in an executed notebook: error outputs, and stderr
-    streams with a panic or a non-zero exit."""
+    """Lists the failures in an executed notebook: error outputs (after the
+    compiler's lines that GoNB displayed for the cell), and stderr streams
+    with a panic or a non-zero exit."""
     found = []
     for index, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
+                found += [f"cell {index}: {line}"[:500] for line in build_errors(cell)]
                 found.append(f"cell {index}: error: {out.get('ename')}: {out.get('evalue')}"[:500])
             elif out.get("output_type") == "stream" and out.get("name") == "stderr":
                 text = out.get("text", "")
@@ -135,13 +202,42 @@ def scrub(nb, root=ROOT):
     return nb
 
 
-def leaks(nb):
-    """Lists the absolute paths and token-like strings in nb's outputs."""
+def leaks(nb, paths=True):
+    """Lists the absolute paths (unless paths is false) and token-like
+    strings in nb's outputs."""
     found = []
     for index, text in output_texts(nb):
-        found += [f"cell {index}: path {m.group()!r}" for m in ABSOLUTE_PATH.finditer(text)]
+        if paths:
+            found += [f"cell {index}: path {m.group()!r}" for m in ABSOLUTE_PATH.finditer(text)]
         found += [f"cell {index}: token-like {m.group()[:12]!r}…" for m in TOKEN.finditer(text)]
     return found
+
+
+def _timestamp(text):
+    """Parses a Jupyter message date ("2024-05-01T12:00:00.123456789Z", any
+    number of fractional digits, Z or an offset) on every supported Python."""
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?", text.strip())
+    if not m:
+        return None
+    stamp, fraction, zone = m.groups()
+    zone = "+00:00" if zone in (None, "Z") else zone[:3] + ":" + zone[-2:]
+    return datetime.datetime.fromisoformat(f"{stamp}.{(fraction or '0')[:6].ljust(6, '0')}{zone}")
+
+
+def cell_times(nb):
+    """Returns [(cell index, seconds, first line of the cell)] for the code
+    cells of an executed notebook whose metadata holds their timing (nbclient
+    records it, and JupyterLab with its recordTiming setting): from the
+    kernel going busy (or the cell's execute_input) to its reply."""
+    times = []
+    for index, cell in enumerate(nb.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        start = next((_timestamp(timing[k]) for k in ("iopub.status.busy", "iopub.execute_input") if k in timing), None)
+        end = next((_timestamp(timing[k]) for k in ("shell.execute_reply", "iopub.status.idle") if k in timing), None)
+        if cell.cell_type == "code" and start and end:
+            first = next((line for line in cell.source.splitlines() if line.strip() and line.strip() != "%%"), "")
+            times.append((index, (end - start).total_seconds(), first.strip()))
+    return times
 
 
 def outputs(nb, kind):
@@ -186,17 +282,24 @@ def project_notebooks(folder=pathlib.Path(__file__).resolve().parent.parent / "n
     return sorted(pathlib.Path(folder).glob(PROJECT_GLOB))
 
 
+def is_project_notebook(path):
+    """Tells whether path is one of the project's notebooks (notebooks/ +
+    PROJECT_GLOB) rather than a user's."""
+    path = pathlib.Path(path).resolve()
+    return path.parent == ROOT / "notebooks" and fnmatch.fnmatch(path.name, PROJECT_GLOB)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*")
-    parser.add_argument("--in-place", action="store_true", help="write the executed notebooks back (only when they all pass)")
+    parser.add_argument("--in-place", action="store_true", help="write the executed notebooks back (the project's only when they all pass)")
     parser.add_argument("--project", action="store_true", help="run the project's notebooks (notebooks/" + PROJECT_GLOB + ")")
     args = parser.parse_args()
     if args.project:
         args.notebooks += [str(p) for p in project_notebooks()]
     if not args.notebooks:
         parser.error("no notebook given: name one (notebooks/mine.ipynb), or pass --project for the project's")
-    executed, failed = [], False
+    projects, users = [], []
     for path in args.notebooks:
         start = time.time()
         nb = execute(path)
@@ -204,21 +307,37 @@ def main():
         print(f"{path}: executed in {time.time() - start:.1f}s, {len(found)} problem(s)", flush=True)
         for p in found:
             print("  " + p)
-        failed = failed or bool(found)
-        executed.append((path, nb))
-    if failed:
-        print("not writing any notebook: fix the problems above", file=sys.stderr)
-        return 1
-    if args.in_place:
-        for path, nb in executed:
+        (projects if is_project_notebook(path) else users).append((path, nb, found))
+    status = 1 if any(found for _, _, found in projects + users) else 0
+    # A user's notebook is written back whatever happened, so that its
+    # failed cell can be read in JupyterLab; only a token-like string stops
+    # it. Its outputs need not be committed, so a name that looks like a
+    # path (a weight's "/cnn/conv2d/conv/weights") is no reason to refuse:
+    # the machine's own paths are scrubbed all the same.
+    for path, nb, found in users if args.in_place else []:
+        scrub(nb)
+        left = leaks(nb, paths=False)
+        if left:
+            print(f"{path}: not written: its outputs hold " + "; ".join(left), file=sys.stderr)
+            status = 1
+            continue
+        nbformat.write(nb, path)
+        if found:
+            print(f"{path}: written back with the problems above: open it in JupyterLab to see each cell's output", file=sys.stderr)
+    # The project's notebooks are committed: all of them pass, and hold no
+    # path and no token after scrubbing, or none is written.
+    if any(found for _, _, found in projects):
+        print("not writing the project's notebooks: fix the problems above", file=sys.stderr)
+    elif args.in_place and projects:
+        for path, nb, _ in projects:
             scrub(nb)
             left = leaks(nb)
             if left:
                 print(f"{path}: not written: its outputs still hold " + "; ".join(left), file=sys.stderr)
                 return 1
-        for path, nb in executed:
+        for path, nb, _ in projects:
             nbformat.write(nb, path)
-    return 0
+    return status
 
 
 if __name__ == "__main__":

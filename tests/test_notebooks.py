@@ -1,8 +1,13 @@
-"""Executes every notebook headless through the real GoNB kernel (on an
-in-memory copy: the committed notebooks are not touched) and checks it."""
+"""Checks every notebook as executed once in this test session through the
+real GoNB kernel, from a copy whose outputs are cleared (the committed
+notebooks are not touched): the `executed` fixture of tests/conftest.py, headless
+with nbclient, or for the tutorial and the boundaries notebook JupyterLab's
+Run All, saved (the run tests/test_browser.py checks on the page)."""
 import pathlib
 import re
 import subprocess
+import sys
+import tempfile
 
 import nbformat
 import pytest
@@ -12,12 +17,7 @@ import nbrun
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = nbrun.project_notebooks()
 TUTORIAL = ROOT / "notebooks" / "01-adversarial-ml-from-scratch.ipynb"
-
-
-@pytest.fixture(scope="module")
-def executed():
-    """Executes each notebook once for all the tests of this module."""
-    return {path.name: nbrun.execute(path) for path in NOTEBOOKS}
+BOUNDARIES = ROOT / "notebooks" / "05-boundaries.ipynb"
 
 
 def test_there_are_notebooks():
@@ -32,12 +32,81 @@ def test_users_notebooks_are_left_alone(tmp_path):
     assert [p.name for p in nbrun.project_notebooks(tmp_path)] == ["01-tutorial.ipynb", "12-more.ipynb"]
 
 
+def user_notebook(name, *sources):
+    """Writes a notebook of a user's (a name outside nbrun.PROJECT_GLOB,
+    ignored by git) in notebooks/ with these code cells; returns its path."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": nbrun.KERNEL, "display_name": "Go (gonb)", "language": "go"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    path = ROOT / "notebooks" / name
+    nbformat.write(nb, path)
+    return path
+
+
+def make_run(path):
+    """What `make run NB=path` runs (the Makefile's run target, checked below)."""
+    return subprocess.run([sys.executable, str(ROOT / "tests" / "nbrun.py"), "--in-place", str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def test_make_run_is_nbrun_in_place():
+    recipe = re.search(r"(?m)^run:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text()).group(1)
+    assert "tests/nbrun.py --in-place $(NB)" in recipe, recipe
+
+
+def test_make_run_shows_build_errors_and_writes_the_notebook_back():
+    """A cell that calls a function of a later cell does not compile: make
+    run prints the compiler's line (file, line, column, message) and GoNB's
+    cell line, exits 1, and writes the notebook back with that error in it."""
+    path = user_notebook("_test_build_error.ipynb",
+                         '%%\nfmt.Println("before")',
+                         "func early() int {\n\treturn later()\n}\n\n%%\nfmt.Println(early())",
+                         "func later() int { return 1 }")
+    try:
+        ran = make_run(path)
+        written = nbformat.read(path, as_version=4)
+    finally:
+        path.unlink()
+    assert ran.returncode == 1, ran
+    assert re.search(r"cell 1: Cell\[\d+\]: Line 2 \./main\.go:\d+:\d+: undefined: later\n", ran.stdout), ran.stdout
+    assert "written back with the problems above" in ran.stderr, ran.stderr
+    assert written.cells[0].outputs and "before" in written.cells[0].outputs[0]["text"]
+    html = "".join(out.get("data", {}).get("text/html", "") for out in written.cells[1].outputs)
+    assert "undefined: later" in html and nbrun.build_errors(written.cells[1]), written.cells[1].outputs
+    assert any(out.get("output_type") == "error" for out in written.cells[1].outputs)
+    # The machine's temporary folder of the build is scrubbed.
+    assert not any(tempfile.gettempdir() + "/" in text for _, text in nbrun.output_texts(written))
+
+
+def test_users_notebooks_may_print_names_that_look_like_paths(monkeypatch):
+    """A weight's name such as /cnn/conv2d/conv/weights does not stop make
+    run from saving a user's notebook; this machine's paths are still
+    scrubbed from it, and a project notebook printing the same name is
+    refused, as before."""
+    cell = f'%%\nfmt.Println("/cnn/conv2d/conv/weights")\nfmt.Println("{ROOT}/checkpoints/mlp")'
+    path = user_notebook("_test_weight_names.ipynb", cell)
+    try:
+        ran = make_run(path)
+        written = nbformat.read(path, as_version=4)
+        assert ran.returncode == 0, ran
+        assert "".join(out.get("text", "") for out in written.cells[0].outputs) == "/cnn/conv2d/conv/weights\n<project>/checkpoints/mlp\n"
+        # The same notebook as one of the project's is not written.
+        monkeypatch.setattr(nbrun, "is_project_notebook", lambda _: True)
+        user_notebook(path.name, cell)  # Outputs cleared again.
+        monkeypatch.setattr(sys, "argv", ["nbrun.py", "--in-place", str(path)])
+        assert nbrun.main() == 1
+        assert nbformat.read(path, as_version=4).cells[0].outputs == []
+    finally:
+        path.unlink()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_clean(executed, path):
     nb = executed[path.name]
     assert nbrun.problems(nb) == []
+    # This run's kernel ran every code cell, once each, in order.
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.get("execution_count") for c in code_cells), "some code cells did not run"
+    assert [c.get("execution_count") for c in code_cells] == list(range(1, len(code_cells) + 1)), "some code cells did not run"
     assert list(nbrun.outputs(nb, "image/png")), "no image was displayed"
 
 
@@ -104,29 +173,58 @@ def test_cells_read_in_one_glance(path):
 
 
 def test_boundaries_show_the_map_the_walks_and_the_explorer(executed):
-    nb = executed["05-boundaries.ipynb"]
+    # JupyterLab's run: the explorer was live there (tests/test_browser.py
+    # moved its slider and stopped it); headless, it shows a static figure
+    # (test_explorer_headless_shows_its_first_view).
+    nb = executed[BOUNDARIES.name]
     text = "".join(out.get("text", "") for _, out in nbrun.outputs(nb, "stdout"))
     assert re.search(r"easiest pairs: \d→\d \(\d\.\d\d\)", text), "no boundary map summary"
     assert "Carlini and Wagner's model and L2 attack:  1.36 / 1.76 / 2.60" in text
     assert re.search(r"flips from \d to \d at 0\.\d\d of the way", text), "no straight-line walk"
     assert re.search(r"flips from \d to \d at step \d+ of \d+", text), "no attack-path walk"
-    # Headless, the explorer shows its first view as a static figure.
-    assert f"({nbrun.HEADLESS} is set: the explorer's first view" in text and re.search(r"prediction: \d; confidence: \d\.\d\d", text)
-    assert len(list(nbrun.outputs(nb, "image/png"))) >= 6, "the heatmaps, grid, walks and explorer view"
+    assert len(list(nbrun.outputs(nb, "image/png"))) >= 5, "the heatmaps, grid and walks"
+    explorer = max(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    assert ".Explore()" in nb.cells[explorer].source, "the explorer is not the last code cell"
+    assert any("explorer stopped" in t for i, t in nbrun.output_texts(nb) if i == explorer), "the explorer did not end on Stop"
+
+
+def test_explorer_headless_shows_its_first_view():
+    """With ADVML_HEADLESS set (nbrun.execute sets it, as make notebooks
+    does), the boundaries notebook's explorer waits for no browser: it shows
+    its first view as a static figure, with its caption, and the cell ends.
+    Runs the notebook's cells that only declare (setup, imports, session)
+    and its explorer cell, in a kernel of their own."""
+    nb = nbformat.read(BOUNDARIES, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert ".Explore()" in code[-1].source, "the explorer is not the last code cell"
+    nb.cells = [c for c in code[:-1] if not re.search(r"(?m)^%%", c.source)] + code[-1:]
+    path = ROOT / "notebooks" / "_test_explorer.ipynb"
+    nbformat.write(nb, path)
+    try:
+        ran = nbrun.execute(path)
+    finally:
+        path.unlink()
+    assert nbrun.problems(ran) == []
+    assert [c.execution_count for c in ran.cells] == list(range(1, len(ran.cells) + 1)), "some cells did not run"
+    text = "".join(out.get("text", "") for i, out in nbrun.outputs(ran, "stdout") if i == len(ran.cells) - 1)
+    assert f"({nbrun.HEADLESS} is set: the explorer's first view, as a static figure)" in text, text
+    assert re.search(r"^prediction: \d; confidence: \d\.\d\d$", text, re.M), text
+    assert [i for i, _ in nbrun.outputs(ran, "image/png")] == [len(ran.cells) - 1], "the explorer's view is not shown"
 
 
 def test_black_box_and_defence(executed):
+    # A small run (nbrun.SMALL): every attack on nbrun.SMALL_DIGITS digits.
     nb = executed["04-black-box-and-defence.ipynb"]
     text = "".join(out.get("text", "") for _, out in nbrun.outputs(nb, "stdout"))
     assert re.search(r"HopSkipJump: \d+ queries, L2 \d+\.\d\d; the article's gradient ascent: \d+ steps", text)
     assert re.search(r"HopSkipJump, median L2 \(success\) per budget: \[50 queries: ", text), "no query curve"
-    assert re.search(r"Square L∞ \(5000 queries, p 0\.8\) at ε = 0\.3: \d+% of 100 digits fooled", text)
+    assert re.search(r"Square L∞ \(5000 queries, p 0\.8\) at ε = 0\.3: \d+% of " + str(nbrun.SMALL_DIGITS) + " digits fooled", text)
     assert re.search(r"demonstration: (true|false); trained against PGD, ε 0\.3", text), "no robust model"
-    square = re.search(r"robust accuracy under Square L∞ \(1000 queries, p 0\.8\) at ε = 0\.3: (\d+\.\d)%", text)
+    square = re.search(r"robust accuracy under Square L∞ \(1000 queries, p 0\.8\) at ε = 0\.3: (\d+\.\d)% of " + str(nbrun.SMALL_DIGITS) + " digits\n", text)
     assert square, "no Square check of the robust model"
     assert re.search(r"digits that resisted PGD-40 but that Square fooled: \d+\n", text), "no check for masked gradients"
     # AutoAttack's table: the four attacks in order, then the robust accuracy.
-    table = re.search(r"100 images, L∞ ε = 0\.3\n.*?after APGD-CE.*?after APGD-DLR-T.*?after FAB-T.*?after Square.*?\nrobust accuracy\s+\d+\.\d\d\n", text, re.S)
+    table = re.search(str(nbrun.SMALL_DIGITS) + r" images, L∞ ε = 0\.3\n.*?after APGD-CE.*?after APGD-DLR-T.*?after FAB-T.*?after Square.*?\nrobust accuracy\s+\d+\.\d\d\n", text, re.S)
     assert table, "no AutoAttack table"
     # The same targeted attack fooled both models.
     assert len(re.findall(r"fooled true, L2 \d+\.\d\d", text)) == 2, text
@@ -158,10 +256,19 @@ def test_a_panicking_cell_is_caught(tmp_path):
     path = ROOT / "notebooks" / "_test_panic.ipynb"
     nbformat.write(nb, path)
     try:
-        found = nbrun.problems(nbrun.execute(path))
+        ran = nbrun.execute(path)
     finally:
         path.unlink()
+    found = nbrun.problems(ran)
     assert any("panic" in p or "exit status" in p for p in found), found
+    # The panic shows its stack trace (the kernelspec's -ldflags=-s keeps
+    # it), and GoNB points at the cell's line 3 (the stream may arrive in
+    # pieces, so the line is read from GoNB's error display).
+    outputs = ran.cells[-1].outputs
+    stderr = "".join(out.get("text", "") for out in outputs if out.get("name") == "stderr")
+    assert "goroutine 1 [running]:" in stderr and "main.main()" in stderr and re.search(r"main\.go:\d+", stderr), stderr
+    html = "".join(out.get("data", {}).get("text/html", "") for out in outputs)
+    assert re.search(r"Cell\[\d+\]: Line 3<", html) and re.search(r'gonb-err-line">m\[&#34;boom&#34;\] = 1', html), html[-1500:]
 
 
 def test_notebook_imports_resolve_from_go_mod():

@@ -98,10 +98,8 @@ func (c TargetedMisclassification) validate(n, numClasses int) error {
 }
 
 func checkClasses(what string, classes []int, numClasses int) error {
-	for i, c := range classes {
-		if c < 0 || c >= numClasses {
-			return fmt.Errorf("attack: %s %d of image %d is outside 0..%d", what, c, i, numClasses-1)
-		}
+	if err := classifier.CheckClasses(what, classes, numClasses); err != nil {
+		return fmt.Errorf("attack: %w", err)
 	}
 	return nil
 }

@@ -92,18 +92,21 @@ func CROWNIBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bound
 }
 
 func certify(m *cnn.Model, images []float32, labels []int, eps float64, crown bool) (*Bounds, error) {
-	if m == nil {
+	if m == nil || m.Model == nil {
 		return nil, fmt.Errorf("certify: the model is nil: load one with cnn.Load or train one")
 	}
 	if !(eps >= 0 && eps <= 1) {
 		return nil, fmt.Errorf("certify: ε %g is not a budget: use a value in [0, 1], such as 0.3", eps)
+	}
+	ops, err := opsOf(m)
+	if err != nil {
+		return nil, err
 	}
 	g := m.Geometry()
 	n, err := g.CheckLabeled(images, labels)
 	if err != nil {
 		return nil, fmt.Errorf("certify: %w", err)
 	}
-	ops := m.Config.Ops()
 	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
 		lo, hi, margins, crownMargins := bound(scope, ops, x, labels, eps, g.Classes, crown)
 		if crownMargins != nil {
@@ -149,6 +152,28 @@ func certify(m *cnn.Model, images []float32, labels []int, eps float64, crown bo
 		}
 	}
 	return b, nil
+}
+
+// opsOf returns the operations of m's network, once its configuration is
+// valid and its store holds every weight they name: the bounds follow
+// cnn.Config's layers, so any other network (a classifier.Model of one's
+// own wrapped in a cnn.Model) gets this one line instead of a failure
+// inside the graph.
+func opsOf(m *cnn.Model) ([]cnn.Op, error) {
+	const takes = "certify bounds networks of cnn.Config (cnn.New, cnn.Load); other networks cannot be certified yet"
+	if err := m.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("certify: the model's Config (%v) is not a network: %v: %s", m.Config, err, takes)
+	}
+	ops := m.Config.Ops()
+	for _, op := range ops {
+		weights, biases := op.WeightPaths()
+		for _, path := range []string{weights, biases} {
+			if path != "" && (m.Store() == nil || m.Store().GetVariable(path) == nil) {
+				return nil, fmt.Errorf("certify: the model has no weights at %s for its Config (%v): %s", path, m.Config, takes)
+			}
+		}
+	}
+	return ops, nil
 }
 
 // bound builds the interval bounds of the network ops on the box around x:

@@ -197,4 +197,22 @@ func TestBadInput(t *testing.T) {
 	if _, err := certify.IBP(nil, images, labels, 0.1); err == nil || !strings.Contains(err.Error(), "model is nil") {
 		t.Errorf("nil model: %v", err)
 	}
+	// A network of one's own, wrapped in a cnn.Model: refused in one line
+	// that says which networks the bounds take, with the zero Config as
+	// with a Config its weights do not match.
+	mlp := testutil.MLP(t)
+	for _, c := range []struct {
+		config cnn.Config
+		want   string
+	}{
+		{cnn.Config{}, "Config (conv 0@0x0, maxpool 0x0, dense 10) is not a network"},
+		{cnn.Default, "no weights at /cnn/"},
+	} {
+		for _, bounds := range []func(*cnn.Model, []float32, []int, float64) (*certify.Bounds, error){certify.IBP, certify.CROWNIBP} {
+			_, err := bounds(&cnn.Model{Model: mlp, Config: c.config}, images, labels, 0.1)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "other networks cannot be certified yet") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("an MLP with Config %v: error %v, want one line with %q that names the networks certify takes", c.config, err, c.want)
+			}
+		}
+	}
 }

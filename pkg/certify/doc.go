@@ -11,9 +11,11 @@
 // ball can produce. An image is certified when the lower bound of its
 // label's logit minus every other logit is positive; the last dense layer
 // is folded into those differences before they are bounded, which is
-// tighter than subtracting the bounds. The bounds cover every network of
-// package cnn (cnn.Config.Ops lists its operations) and cost about two
-// forward passes. CROWNIBP tightens the margins of networks that end in
+// tighter than subtracting the bounds. The bounds cover the networks of
+// package cnn (cnn.New, cnn.Load: cnn.Config.Ops lists their operations)
+// and cost about two forward passes; any other network, a
+// classifier.Model of one's own included, cannot be certified by them yet
+// (IBP and CROWNIBP say so in one line), while Smoothing takes any. CROWNIBP tightens the margins of networks that end in
 // dense, ReLU, dense by CROWN-IBP's backward bound over those layers.
 //
 // Smoothing is randomized smoothing (Cohen, Rosenfeld and Kolter 2019), for

@@ -188,8 +188,15 @@ func (m *Model) Classify(images []float32) (classes []int, confidences []float32
 }
 
 // Classify returns what p predicts for each image and with what confidence
-// (the largest probability).
+// (the largest probability). Bad images get p's Geometry's one line, after
+// "classifier.Classify:".
 func Classify(p Predictor, images []float32) (classes []int, confidences []float32, err error) {
+	if p == nil {
+		return nil, nil, fmt.Errorf("classifier.Classify: the model is nil: load or train one first")
+	}
+	if _, err := p.Geometry().CheckImages(images); err != nil {
+		return nil, nil, fmt.Errorf("classifier.Classify: %w", err)
+	}
 	probs, err := p.Predict(images)
 	if err != nil {
 		return nil, nil, err
@@ -206,18 +213,12 @@ func Classify(p Predictor, images []float32) (classes []int, confidences []float
 // Evaluate returns the mean cross-entropy loss and the accuracy of the model
 // on images (flat) with their labels, as Keras' model.evaluate does.
 func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy float64, err error) {
-	n, err := m.geometry.CheckImages(images)
+	n, err := m.geometry.CheckLabeled(images, labels)
 	if err != nil {
 		return 0, 0, fmt.Errorf("classifier.Evaluate: %w", err)
 	}
-	if len(labels) != n {
-		return 0, 0, fmt.Errorf("classifier.Evaluate: %d images but %d labels: give one label per image", n, len(labels))
-	}
 	labels32 := make([]int32, n)
 	for i, l := range labels {
-		if l < 0 || l >= m.geometry.Classes {
-			return 0, 0, fmt.Errorf("classifier.Evaluate: label %d of example %d is outside 0..%d", l, i, m.geometry.Classes-1)
-		}
 		labels32[i] = int32(l)
 	}
 	exec, err := cachedExec(m, &m.evaluate, func(scope *model.Scope, x, y *Node) (*Node, *Node) {

@@ -64,10 +64,10 @@ func TestBadInput(t *testing.T) {
 	if _, err := m.Predict(make([]float32, 3)); err == nil || !strings.Contains(err.Error(), "3 values: want a positive multiple of 2") {
 		t.Errorf("Predict on 3 values: %v", err)
 	}
-	if _, _, err := m.Evaluate(make([]float32, 4), []int{0}); err == nil || !strings.Contains(err.Error(), "2 images but 1 labels") {
+	if _, _, err := m.Evaluate(make([]float32, 4), []int{0}); err == nil || !strings.Contains(err.Error(), "classifier.Evaluate: 1 labels for 2 images: give one per image") {
 		t.Errorf("Evaluate with too few labels: %v", err)
 	}
-	if _, _, err := m.Evaluate(make([]float32, 2), []int{3}); err == nil || !strings.Contains(err.Error(), "label 3 of example 0 is outside 0..2") {
+	if _, _, err := m.Evaluate(make([]float32, 2), []int{3}); err == nil || !strings.Contains(err.Error(), "classifier.Evaluate: label 3 of image 0 is not a class: use 0 to 2") {
 		t.Errorf("Evaluate with label 3: %v", err)
 	}
 	if _, err := (classifier.Geometry{Rows: 1, Cols: 2, Channels: 1}).CheckImages([]float32{0, 2}); err == nil ||
@@ -86,7 +86,7 @@ func TestBadInput(t *testing.T) {
 	if _, err := m.Predict(bytes); err == nil || !strings.Contains(err.Error(), "classifier.Predict: image 0, row 0, column 1 is 255") {
 		t.Errorf("Predict on 0..255 pixels: %v", err)
 	}
-	if _, _, err := m.Classify(bytes); err == nil || !strings.Contains(err.Error(), "is 255") {
+	if _, _, err := m.Classify(bytes); err == nil || !strings.Contains(err.Error(), "classifier.Classify: image 0, row 0, column 1 is 255") {
 		t.Errorf("Classify on 0..255 pixels: %v", err)
 	}
 	if _, _, err := m.Evaluate(bytes, []int{0}); err == nil || !strings.Contains(err.Error(), "classifier.Evaluate: image 0, row 0, column 1 is 255") {

@@ -75,12 +75,23 @@ func (g Geometry) CheckLabeled(images []float32, labels []int) (int, error) {
 	if len(labels) != n {
 		return 0, fmt.Errorf("%d labels for %d images: give one per image", len(labels), n)
 	}
-	for i, l := range labels {
-		if l < 0 || l >= g.Classes {
-			return 0, fmt.Errorf("label %d of image %d is not a class: use 0 to %d", l, i, g.Classes-1)
-		}
+	if err := CheckClasses("label", labels, g.Classes); err != nil {
+		return 0, err
 	}
 	return n, nil
+}
+
+// CheckClasses reports the first of classes (one per image) that is not a
+// class of numClasses, in the sentence every package uses for it, after
+// its own name: "label 10 of image 1 is not a class: use 0 to 9". what
+// names the value: "label", "target class".
+func CheckClasses(what string, classes []int, numClasses int) error {
+	for i, c := range classes {
+		if c < 0 || c >= numClasses {
+			return fmt.Errorf("%s %d of image %d is not a class: use 0 to %d", what, c, i, numClasses-1)
+		}
+	}
+	return nil
 }
 
 // describe names the position of flat index i: "image 3, row 5, column 7"

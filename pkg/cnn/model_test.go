@@ -113,7 +113,7 @@ func TestEvaluateAgreesWithPredict(t *testing.T) {
 	}
 	bad := append([]int(nil), labels...)
 	bad[7] = 10
-	if _, _, err := m.Evaluate(images, bad); err == nil || !strings.Contains(err.Error(), "outside 0..9") {
+	if _, _, err := m.Evaluate(images, bad); err == nil || !strings.Contains(err.Error(), "label 10 of image 7 is not a class: use 0 to 9") {
 		t.Errorf("Evaluate with label 10: got %v", err)
 	}
 }

@@ -100,11 +100,11 @@ func (j *Jacobian) Targets(targets []int) ([]float32, error) {
 	if len(targets) != j.N {
 		return nil, fmt.Errorf("jacobian: %d targets for %d images: give one per image", len(targets), j.N)
 	}
+	if err := classifier.CheckClasses("target class", targets, j.Geometry.Classes); err != nil {
+		return nil, fmt.Errorf("jacobian: %w", err)
+	}
 	out := make([]float32, 0, j.N*j.Geometry.Pixels())
 	for i, t := range targets {
-		if t < 0 || t >= j.Geometry.Classes {
-			return nil, fmt.Errorf("jacobian: target class %d (image %d) is outside 0..%d", t, i, j.Geometry.Classes-1)
-		}
 		out = append(out, j.Slice(i, t)...)
 	}
 	return out, nil

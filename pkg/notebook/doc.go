@@ -12,6 +12,9 @@
 //     they call, and tests replace it.
 //   - Session.Explore is the live view of the model's boundaries (a digit,
 //     a target, an attack and an ε slider).
+//   - With ADVML_SMALL set (SmallEnv: the tests' runs), Session.TestImages
+//     returns at most SmallDigits images and Small its small value, so a
+//     notebook's every cell runs in seconds; make notebooks leaves it unset.
 //
 // A notebook's setup cell declares them once:
 //

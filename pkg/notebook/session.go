@@ -161,12 +161,16 @@ func (s *Session) Data() *mnist.Data {
 // Test returns MNIST's test set.
 func (s *Session) Test() *mnist.Split { return s.Data().Test }
 
-// TestImages returns the first n test images (flat) and their labels. They
-// are the test set's own values, not copies, but capped: appending to
+// TestImages returns the first n test images (flat) and their labels, at
+// most SmallDigits of them when SmallEnv is set (the tests' small runs).
+// They are the test set's own values, not copies, but capped: appending to
 // either allocates anew instead of overwriting the images after them.
 func (s *Session) TestImages(n int) ([]float32, []int) {
 	test := s.Test()
 	n = min(n, test.Len())
+	if IsSmall() {
+		n = min(n, SmallDigits)
+	}
 	return test.Images[: n*mnist.Pixels : n*mnist.Pixels], test.Labels[:n:n]
 }
 
@@ -189,11 +193,7 @@ func (s *Session) Trained() *training.Trained {
 	if s.trained == nil {
 		const retrainedKey = "session-retrained"
 		retrain := s.Retrain && s.load(retrainedKey) == nil
-		if s.TrainImages > 0 && s.TrainImages < data.Train.Len() {
-			subset := *data
-			subset.Train = data.Train.Subset(firstN(s.TrainImages))
-			data = &subset
-		}
+		data = s.trainingData(data)
 		opts := s.Training
 		opts.Seed = s.Seed
 		var err error
@@ -209,21 +209,47 @@ func (s *Session) Trained() *training.Trained {
 	return s.trained
 }
 
+// trainingData is data with its training split cut to the first
+// TrainImages images when TrainImages asks for fewer than it holds.
+func (s *Session) trainingData(data *mnist.Data) *mnist.Data {
+	if s.TrainImages > 0 && s.TrainImages < data.Train.Len() {
+		subset := *data
+		subset.Train = data.Train.Subset(firstN(s.TrainImages))
+		return &subset
+	}
+	return data
+}
+
 // Fit gives a model of your own the session's load-or-train: it loads m's
 // weights from dir, or, when dir holds no checkpoint (or Retrain asks, once
-// per kernel session), trains m on the session's MNIST with its Training
-// options and Seed, and saves it in dir. It returns the training's History.
-// Build m in each cell that uses it, with classifier.New on a new store
-// (GoNB runs every cell as a program of its own); Fit then loads it:
+// per kernel session), trains m on the session's MNIST (its first
+// TrainImages images, when set) with its Training options and Seed, and
+// saves it in dir. It returns the training's History. Build m in each cell
+// that uses it, with classifier.New on a new store (GoNB runs every cell as
+// a program of its own); Fit then loads it:
 //
 //	m := notebook.Must(classifier.New(session.Backend(), model.NewStore(), mnist.Geometry, mlp))
 //	history := session.Fit(m, "../checkpoints/mlp")
+//
+// A dir relative to the notebook's folder is the usual choice: notebooks
+// run in notebooks/, so "../checkpoints/mlp" lands beside the project's.
 func (s *Session) Fit(m *classifier.Model, dir string) *training.History {
-	data := s.Data()
-	retrainedKey := "session-retrained:" + dir
-	retrain := s.Retrain && s.load(retrainedKey) == nil
 	opts := s.Training
 	opts.Seed = s.Seed
+	return s.FitWith(m, dir, opts)
+}
+
+// FitWith is Fit with the caller's training options, its Seed included
+// (Fit takes the session's Training and Seed): another seed, more epochs,
+// adversarial training, without leaving the session.
+//
+//	opts := session.Training
+//	opts.Seed, opts.MaxEpochs = 7, 3
+//	history := session.FitWith(m, "../checkpoints/mlp-seed-7", opts)
+func (s *Session) FitWith(m *classifier.Model, dir string, opts training.Options) *training.History {
+	data := s.trainingData(s.Data())
+	retrainedKey := "session-retrained:" + dir
+	retrain := s.Retrain && s.load(retrainedKey) == nil
 	h, _, err := training.LoadOrFit(m, dir, data, opts, retrain)
 	Check(err)
 	if retrain {
@@ -253,6 +279,9 @@ func (s *Session) Model() *cnn.Model { return s.Trained().Model }
 // gets new results).
 func Cached[T any](s *Session, key string, compute func() (T, error)) T {
 	key = key + "@" + s.modelID()
+	if IsSmall() {
+		key += "@small" // Never a small run's result for a full one.
+	}
 	var value T
 	if data := s.load(key); data != nil {
 		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&value); err == nil {

@@ -78,6 +78,22 @@ func TestTestImagesAreCapped(t *testing.T) {
 	}
 }
 
+func TestSmallRunsAreSmall(t *testing.T) {
+	s := notebook.NewSession(t.TempDir(), false)
+	t.Setenv(notebook.SmallEnv, "")
+	if images, labels := s.TestImages(100); len(labels) != 100 || len(images) != 100*784 || notebook.Small(20, 1) != 20 {
+		t.Fatalf("%s unset: %d labels, %d values, Small(20, 1) = %d; want 100, 78400 and 20", notebook.SmallEnv, len(labels), len(images), notebook.Small(20, 1))
+	}
+	t.Setenv(notebook.SmallEnv, "1")
+	images, labels := s.TestImages(100)
+	if len(labels) != notebook.SmallDigits || len(images) != notebook.SmallDigits*784 || notebook.Small(20, 1) != 1 {
+		t.Fatalf("%s set: %d labels, %d values, Small(20, 1) = %d; want %d, %d and 1", notebook.SmallEnv, len(labels), len(images), notebook.Small(20, 1), notebook.SmallDigits, notebook.SmallDigits*784)
+	}
+	if few, _ := s.TestImages(3); len(few) != 3*784 {
+		t.Fatalf("%s set: TestImages(3) gave %d values, want 3 images", notebook.SmallEnv, len(few))
+	}
+}
+
 // TestSessionSeedSeedsTraining: the session's Seed alone decides the
 // weights and the shuffling of the model it trains, whatever Training.Seed
 // holds.
@@ -148,6 +164,56 @@ func TestFitTrainsOnceThenLoads(t *testing.T) {
 	if len(h.Epochs) != 1 || len(again.Epochs) != 1 || a[3][7] != b[3][7] || a[9][1] != b[9][1] {
 		t.Errorf("trained %d epochs, loaded a history of %d; predictions %g/%g and %g/%g: want the saved model back",
 			len(h.Epochs), len(again.Epochs), a[3][7], b[3][7], a[9][1], b[9][1])
+	}
+}
+
+// TestFitWithTakesTheCallersSeed: FitWith trains with the options it is
+// given, their Seed included, and Fit with the session's Seed; both on the
+// session's first TrainImages images.
+func TestFitWithTakesTheCallersSeed(t *testing.T) {
+	testutil.Slow(t)
+	got := failures(t)
+	s := notebook.NewSession(t.TempDir(), false)
+	s.TrainImages, s.Training.MaxEpochs, s.Training.ProgressBar = 1000, 1, false
+	build := func() *classifier.Model {
+		m, err := classifier.New(s.Backend(), model.NewStore(), mnist.Geometry, testutil.Linear)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	opts := s.Training
+	opts.Seed = 7
+	withSeven, sessions := build(), build()
+	s.FitWith(withSeven, filepath.Join(t.TempDir(), "seven"), opts)
+	s.Fit(sessions, filepath.Join(t.TempDir(), "session"))
+	data := *s.Data()
+	data.Train = data.Train.Subset(firstN(1000))
+	want := build()
+	if _, _, err := training.LoadOrFit(want, filepath.Join(t.TempDir(), "direct"), &data, opts, false); err != nil {
+		t.Fatal(err)
+	}
+	images := s.Test().Images[:20*mnist.Pixels]
+	predict := func(m *classifier.Model) [][]float32 {
+		p, err := m.Predict(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b, c := predict(withSeven), predict(want), predict(sessions)
+	if len(*got) != 0 {
+		t.Fatalf("failures %v", *got)
+	}
+	differs := false
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			t.Fatalf("image %d: FitWith with seed 7 predicts %v, training.LoadOrFit with seed 7 on 1,000 images %v", i, a[i], b[i])
+		}
+		differs = differs || !slices.Equal(a[i], c[i])
+	}
+	if !differs {
+		t.Error("FitWith with seed 7 and Fit with the session's seed 1 trained the same model")
 	}
 }
 

@@ -1,6 +1,7 @@
 package robustness_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -87,6 +88,17 @@ func TestEvaluateTakesTheWorstCase(t *testing.T) {
 	}
 	if len(r.Sanity) < 6 {
 		t.Errorf("only %d sanity checks: %v", len(r.Sanity), r.Sanity)
+	}
+	// The agreement check counts verdicts, not images: two attacks at three
+	// budgets judge more verdicts than there are images, and it says so.
+	for _, c := range r.Sanity {
+		if c.Name != "attack verdicts agree with re-prediction" {
+			continue
+		}
+		var agree, judged int
+		if _, err := fmt.Sscanf(c.Detail, "%d of %d verdicts (one per attack, budget and image it judged)", &agree, &judged); err != nil || judged <= r.N || agree != judged {
+			t.Errorf("agreement check %q on %d images: want all of more than %d verdicts, counted as verdicts", c.Detail, r.N, r.N)
+		}
 	}
 }
 

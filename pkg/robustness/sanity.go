@@ -104,7 +104,7 @@ func sanityChecks(m classifier.Predictor, images []float32, labels []int, r *Rep
 		{Name: "perturbations within budget", Passed: agreement.outsideBudget == 0,
 			Detail: fmt.Sprintf("%d adversarials beyond their %v budget (worst by %.3g)", agreement.outsideBudget, r.Distance, agreement.worstExcess)},
 		{Name: "attack verdicts agree with re-prediction", Passed: agreement.agree == agreement.judged,
-			Detail: fmt.Sprintf("%d of %d images", agreement.agree, agreement.judged)},
+			Detail: fmt.Sprintf("%d of %d verdicts (one per attack, budget and image it judged)", agreement.agree, agreement.judged)},
 	}
 	deterministic, err := deterministicCheck(m, images)
 	if err != nil {

@@ -23,6 +23,10 @@ type TransferReport struct {
 	// Epsilons[e] (its white-box robust accuracy under this attack alone);
 	// TargetAccuracy[e] is the target's accuracy on the same images.
 	SourceAccuracy, TargetAccuracy []float64
+	// Result is the attack's run on the source: Result.Clipped[e] holds
+	// the adversarials both models judged at Epsilons[e], to show or to
+	// judge with a third model without running the attack again.
+	Result *attack.Result
 }
 
 // Transfer attacks images (flat, with their labels) on source within each
@@ -58,6 +62,7 @@ func Transfer(source, target classifier.Predictor, images []float32, labels []in
 	if err != nil {
 		return nil, fmt.Errorf("robustness.Transfer: %v: %w", a, err)
 	}
+	r.Result = res
 	for e := range epsilons {
 		src, err := accuracy(source, res.Clipped[e], labels)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/robustness"
@@ -63,6 +64,40 @@ func TestTransferJudgesWithTheTarget(t *testing.T) {
 	if r.SourceAccuracy[1] != self.SourceAccuracy[1] {
 		t.Errorf("the source's accuracy depends on the target: %.3f and %.3f", r.SourceAccuracy[1], self.SourceAccuracy[1])
 	}
+
+	// The report holds the adversarials it judged: the source and the
+	// target classify them again to the same accuracies, and each stays
+	// within its budget.
+	if self.Result == nil || len(self.Result.Clipped) != len(epsilons) {
+		t.Fatalf("the report's Result %v: want the attack's run at %d budgets", self.Result, len(epsilons))
+	}
+	for e, eps := range epsilons {
+		adversarials := self.Result.Clipped[e]
+		if got := accuracyOf(t, m, adversarials, labels); got != self.SourceAccuracy[e] {
+			t.Errorf("ε=%g: the model is %.3f accurate on the report's adversarials, the report says %.3f", eps, got, self.SourceAccuracy[e])
+		}
+		for i := range labels {
+			if d := attack.Linf.Measure(mnist.Geometry.Image(images, i), mnist.Geometry.Image(adversarials, i)); d > eps+1e-6 {
+				t.Errorf("ε=%g image %d: the report's adversarial is at L∞ %g", eps, i, d)
+			}
+		}
+	}
+}
+
+// accuracyOf is the share of images that m classifies as their labels.
+func accuracyOf(t *testing.T, m classifier.Predictor, images []float32, labels []int) float64 {
+	t.Helper()
+	classes, _, err := classifier.Classify(m, images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	for i, c := range classes {
+		if c == labels[i] {
+			right++
+		}
+	}
+	return float64(right) / float64(len(labels))
 }
 
 func TestTransferRejectsBadInput(t *testing.T) {

@@ -35,7 +35,11 @@ func TestIBPTrainingCertifies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := options(6, 1)
+		// Five epochs: three of warm-up, then two with ε ramped in. A
+		// six-epoch run's log showed IBP and CROWN-IBP already at 0.437
+		// and 0.420 certified after epoch five (0.3 above clean training
+		// is asked), and the sixth epoch cost a sixth of the test's time.
+		opts := options(5, 1)
 		if mode.adversary.Active() {
 			opts.Adversary = mode.adversary
 			opts.Adversary.WarmupEpochs, opts.Adversary.ValidationImages = 3, 300

@@ -348,10 +348,8 @@ func checkSplit(what string, s *mnist.Split) error {
 		return fmt.Errorf("training: the %s set has %d labels but %d pixel values (want %d×784)",
 			what, s.Len(), len(s.Images), s.Len())
 	}
-	for i, l := range s.Labels {
-		if l < 0 || l >= mnist.NumClasses {
-			return fmt.Errorf("training: label %d of example %d of the %s set is outside 0..9", l, i, what)
-		}
+	if err := classifier.CheckClasses("label", s.Labels, mnist.NumClasses); err != nil {
+		return fmt.Errorf("training: the %s set: %w", what, err)
 	}
 	return nil
 }

@@ -200,7 +200,7 @@ func TestBadOptionsAndData(t *testing.T) {
 	}
 	bad := head(data.Train, 10)
 	bad.Labels[3] = 11
-	if _, err := training.Train(m, bad, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "label 11 of example 3") {
+	if _, err := training.Train(m, bad, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the training set: label 11 of image 3 is not a class: use 0 to 9") {
 		t.Errorf("label 11: %v", err)
 	}
 }
