@@ -43,6 +43,17 @@ def user_notebook(name, *sources):
     return path
 
 
+def execute_copy(nb, name):
+    """Executes nb headless (nbrun.execute) from notebooks/name, a file
+    ignored by git that is removed after the run; returns the run."""
+    path = ROOT / "notebooks" / name
+    nbformat.write(nb, path)
+    try:
+        return nbrun.execute(path)
+    finally:
+        path.unlink()
+
+
 def make_run(path):
     """What `make run NB=path` runs (the Makefile's run target, checked below)."""
     return subprocess.run([sys.executable, str(ROOT / "tests" / "nbrun.py"), "--in-place", str(path)],
@@ -198,12 +209,7 @@ def test_explorer_headless_shows_its_first_view():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert ".Explore()" in code[-1].source, "the explorer is not the last code cell"
     nb.cells = [c for c in code[:-1] if not re.search(r"(?m)^%%", c.source)] + code[-1:]
-    path = ROOT / "notebooks" / "_test_explorer.ipynb"
-    nbformat.write(nb, path)
-    try:
-        ran = nbrun.execute(path)
-    finally:
-        path.unlink()
+    ran = execute_copy(nb, "_test_explorer.ipynb")
     assert nbrun.problems(ran) == []
     assert [c.execution_count for c in ran.cells] == list(range(1, len(ran.cells) + 1)), "some cells did not run"
     text = "".join(out.get("text", "") for i, out in nbrun.outputs(ran, "stdout") if i == len(ran.cells) - 1)
@@ -253,12 +259,7 @@ def test_a_panicking_cell_is_caught(tmp_path):
     nb = nbformat.read(TUTORIAL, as_version=4)
     nb.cells = [nb.cells[i] for i, c in enumerate(nb.cells) if c.cell_type == "code"][:1]
     nb.cells.append(nbformat.v4.new_code_cell('%%\nvar m map[string]int\nm["boom"] = 1'))
-    path = ROOT / "notebooks" / "_test_panic.ipynb"
-    nbformat.write(nb, path)
-    try:
-        ran = nbrun.execute(path)
-    finally:
-        path.unlink()
+    ran = execute_copy(nb, "_test_panic.ipynb")
     found = nbrun.problems(ran)
     assert any("panic" in p or "exit status" in p for p in found), found
     # The panic shows its stack trace (the kernelspec's -ldflags=-s keeps
