@@ -1,0 +1,108 @@
+"""Writes the ONNX fixtures of pkg/onnxmodel's tests, and onnxruntime's
+logits on a few images for each (testdata/<name>.json), so that the Go tests
+need neither Python nor onnxruntime.
+
+    python -m venv /tmp/onnx && /tmp/onnx/bin/pip install -r pkg/onnxmodel/testdata/requirements.txt
+    /tmp/onnx/bin/python pkg/onnxmodel/testdata/make_fixtures.py
+
+The graphs are built with onnx.helper in the two layouts exporters write,
+with seeded random weights (the values do not matter, only that Go and
+onnxruntime compute the same function of them):
+
+- torchstyle.onnx: what torch.onnx.export writes for a small PyTorch CNN,
+  NCHW input [N, 1, 28, 28]: Conv, BatchNormalization (eval), Relu,
+  MaxPool, Flatten, Gemm; its output is the logits [N, 10].
+- kerasstyle.onnx: what tf2onnx writes for a small Keras CNN, NHWC input
+  [N, 32, 32, 3]: Transpose to NCHW, Conv, Relu, GlobalAveragePool, Reshape,
+  MatMul and Add, then Softmax; its output is probabilities [N, 5], and the
+  reference is the Softmax's input, the logits.
+"""
+import json
+import pathlib
+
+import numpy as np
+import onnx
+import onnxruntime
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = pathlib.Path(__file__).resolve().parent
+OPSET = 17
+rng = np.random.default_rng(1)
+
+
+def weights(name, *shape, scale=0.3):
+    return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
+
+
+def torchstyle():
+    nodes = [
+        helper.make_node("Conv", ["input", "conv.weight", "conv.bias"], ["conv"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["conv", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"], ["bn"], epsilon=1e-5),
+        helper.make_node("Relu", ["bn"], ["relu"]),
+        helper.make_node("MaxPool", ["relu"], ["pool"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["pool"], ["flat"], axis=1),
+        helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], transB=1),
+    ]
+    init = [weights("conv.weight", 4, 1, 3, 3), weights("conv.bias", 4),
+            weights("bn.weight", 4), weights("bn.bias", 4), weights("bn.running_mean", 4, scale=0.1),
+            numpy_helper.from_array((rng.uniform(0.5, 1.5, 4)).astype(np.float32), "bn.running_var"),
+            weights("fc.weight", 10, 4 * 14 * 14, scale=0.05), weights("fc.bias", 10)]
+    graph = helper.make_graph(nodes, "torchstyle",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 28, 28])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])], init)
+    return graph, "logits", (28, 28, 1), "NCHW"
+
+
+def kerasstyle():
+    nodes = [
+        helper.make_node("Transpose", ["input_1"], ["nchw"], perm=[0, 3, 1, 2]),
+        helper.make_node("Conv", ["nchw", "conv2d/kernel", "conv2d/bias"], ["conv"], kernel_shape=[3, 3]),
+        helper.make_node("Relu", ["conv"], ["relu"]),
+        helper.make_node("GlobalAveragePool", ["relu"], ["gap"]),
+        helper.make_node("Reshape", ["gap", "shape"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "dense/kernel"], ["matmul"]),
+        helper.make_node("Add", ["matmul", "dense/bias"], ["dense"]),
+        helper.make_node("Softmax", ["dense"], ["dense_softmax"], axis=-1),
+    ]
+    init = [weights("conv2d/kernel", 6, 3, 3, 3), weights("conv2d/bias", 6),
+            numpy_helper.from_array(np.array([-1, 6], dtype=np.int64), "shape"),
+            weights("dense/kernel", 6, 5, scale=1.0), weights("dense/bias", 5)]
+    graph = helper.make_graph(nodes, "kerasstyle",
+                              [helper.make_tensor_value_info("input_1", TensorProto.FLOAT, ["unk__1", 32, 32, 3])],
+                              [helper.make_tensor_value_info("dense_softmax", TensorProto.FLOAT, ["unk__1", 5])], init)
+    return graph, "dense", (32, 32, 3), "NHWC"
+
+
+def test_images(n, rows, cols, channels):
+    """n images, NHWC in [0, 1] as pkg/classifier takes them: value k of
+    the flat batch is (7919·k mod 1000) / 999, which the Go test computes
+    the same way (testImages), so the fixtures need not store them."""
+    k = np.arange(n * rows * cols * channels, dtype=np.int64)
+    return ((k * 7919 % 1000) / 999.0).astype(np.float32).reshape(n, rows, cols, channels)
+
+
+def main():
+    for make in (torchstyle, kerasstyle):
+        graph, logits_name, (rows, cols, channels), layout = make()
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="advml fixtures")
+        model.ir_version = 8
+        onnx.checker.check_model(model, full_check=True)
+        name = graph.name
+        onnx.save(model, HERE / f"{name}.onnx")
+        # onnxruntime's logits: the graph's logits tensor made an output.
+        probe = onnx.ModelProto()
+        probe.CopyFrom(model)
+        if logits_name not in [o.name for o in probe.graph.output]:
+            probe.graph.output.append(helper.make_tensor_value_info(logits_name, TensorProto.FLOAT, None))
+        session = onnxruntime.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+        images = test_images(4, rows, cols, channels)
+        feed = images.transpose(0, 3, 1, 2) if layout == "NCHW" else images
+        logits = session.run([logits_name], {graph.input[0].name: feed})[0]
+        (HERE / f"{name}.json").write_text(json.dumps({
+            "onnxruntime": onnxruntime.__version__, "rows": rows, "cols": cols, "channels": channels,
+            "images": len(images), "logits": [float(v) for v in logits.ravel()]}) + "\n")
+        print(f"{name}.onnx: {layout} {rows}x{cols}x{channels}, {logits.shape[1]} classes")
+
+
+if __name__ == "__main__":
+    main()
