@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/compute-onnx/support/protos"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
 	"google.golang.org/protobuf/proto"
@@ -147,13 +149,54 @@ func read(backend compute.Backend, data []byte, path string, opts Options) (*Mod
 	if m.Model, err = classifier.New(backend, store, geometry, logits); err != nil {
 		return nil, err
 	}
-	// Build and run the graph once, so that an operation without a
-	// conversion is found now, in one line, not in the first attack.
+	// Build and run the graph and its gradient once, so that an operation
+	// without a conversion or without a gradient is found now, in one
+	// line, not in the first attack.
 	if _, err := m.Predict(make([]float32, geometry.Pixels())); err != nil {
 		return nil, convertError(err)
 	}
+	if err := checkGradient(m); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
+
+func init() {
+	// ONNX exports hold Identity nodes (a Dropout in eval mode, renamed
+	// tensors), and GoMLX v0.28 defines no gradient for its Identity: it
+	// passes the gradient through, as the identity's is. Registered only if
+	// GoMLX has none.
+	if _, ok := VJPRegistration[NodeTypeIdentity]; !ok {
+		VJPRegistration[NodeTypeIdentity] = func(node *Node, v []*Node, _ shapes.Shape) []*Node { return []*Node{v[0]} }
+	}
+}
+
+// checkGradient builds and runs the gradient of the logits' sum with
+// respect to one image.
+func checkGradient(m *Model) error {
+	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x *Node) *Node {
+		return Gradient(ReduceAllSum(m.Logits(scope, x)), x)[0]
+	})
+	if err == nil {
+		defer exec.Finalize()
+		var out []*tensors.Tensor
+		image := tensors.FromFlatDataAndDimensions(make([]float32, m.Geometry().Pixels()), m.Geometry().Dims(1)...)
+		out, err = exec.Exec(image)
+		image.MustFinalizeAll()
+		for _, t := range out {
+			t.MustFinalizeAll()
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if found := noGradient.FindStringSubmatch(err.Error()); found != nil {
+		return fmt.Errorf("operation %s of the converted graph has no gradient in GoMLX, which the white-box attacks need: %s", found[2], found[1])
+	}
+	return fmt.Errorf("building the model's gradient: %s", oneLine(err))
+}
+
+var noGradient = regexp.MustCompile(`graph has node (Node #\d+ \w+)\(.*? with type "(\w+)", for which no gradient is defined`)
 
 // imageInput returns the graph's one input that is not a weight, with its
 // dimensions (-1 where dynamic).

@@ -230,6 +230,13 @@ func TestBadFilesAndOptions(t *testing.T) {
 				}
 			}
 		}), onnxmodel.Options{}, `operation Celu`},
+		{"no gradient", edited("floor.onnx", func(mp *protos.ModelProto) {
+			for _, n := range mp.Graph.Node {
+				if n.OpType == "Relu" {
+					n.OpType = "Floor"
+				}
+			}
+		}), onnxmodel.Options{}, "operation Floor of the converted graph has no gradient in GoMLX, which the white-box attacks need"},
 		{"missing tensor", edited("dangling.onnx", func(mp *protos.ModelProto) {
 			mp.Graph.Node[1].Input[0] = "nowhere"
 		}), onnxmodel.Options{}, `reads tensor "nowhere", which no node, input or weight of the graph makes`},

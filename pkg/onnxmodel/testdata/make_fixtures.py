@@ -1,6 +1,7 @@
 """Writes the ONNX fixtures of pkg/onnxmodel's tests, and onnxruntime's
 logits on a few images for each (testdata/<name>.json), so that the Go tests
-need neither Python nor onnxruntime.
+need neither Python nor onnxruntime. Run export_torch.py first: the
+fixtures it exports get their onnxruntime logits here too.
 
     python -m venv /tmp/onnx && /tmp/onnx/bin/pip install -r pkg/onnxmodel/testdata/requirements.txt
     /tmp/onnx/bin/python pkg/onnxmodel/testdata/make_fixtures.py
@@ -11,7 +12,7 @@ onnxruntime compute the same function of them):
 
 - torchstyle.onnx: what torch.onnx.export writes for a small PyTorch CNN,
   NCHW input [N, 1, 28, 28]: Conv, BatchNormalization (eval), Relu,
-  MaxPool, Flatten, Gemm; its output is the logits [N, 10].
+  MaxPool, Flatten, Identity, Gemm; its output is the logits [N, 10].
 - kerasstyle.onnx: what tf2onnx writes for a small Keras CNN, NHWC input
   [N, 32, 32, 3]: Transpose to NCHW, Conv, Relu, GlobalAveragePool, Reshape,
   MatMul and Add, then Softmax; its output is probabilities [N, 5], and the
@@ -40,7 +41,8 @@ def torchstyle():
         helper.make_node("BatchNormalization", ["conv", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"], ["bn"], epsilon=1e-5),
         helper.make_node("Relu", ["bn"], ["relu"]),
         helper.make_node("MaxPool", ["relu"], ["pool"], kernel_shape=[2, 2], strides=[2, 2]),
-        helper.make_node("Flatten", ["pool"], ["flat"], axis=1),
+        helper.make_node("Flatten", ["pool"], ["flatten"], axis=1),
+        helper.make_node("Identity", ["flatten"], ["flat"]),  # As exporters leave them, e.g. for Dropout in eval mode.
         helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], transB=1),
     ]
     init = [weights("conv.weight", 4, 1, 3, 3), weights("conv.bias", 4),
@@ -81,14 +83,34 @@ def test_images(n, rows, cols, channels):
     return ((k * 7919 % 1000) / 999.0).astype(np.float32).reshape(n, rows, cols, channels)
 
 
-def main():
+# The fixtures export_torch.py writes with torch.onnx.export: their logits
+# output, image size and layout.
+EXPORTED = [("torch_cnn", "logits", (28, 28, 1), "NCHW"), ("torch_resnet", "logits", (28, 28, 1), "NCHW")]
+
+
+def built():
+    """Yields (model, logits name, image size, layout) of the graphs built
+    here, after writing each."""
     for make in (torchstyle, kerasstyle):
-        graph, logits_name, (rows, cols, channels), layout = make()
+        graph, logits_name, size, layout = make()
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="advml fixtures")
         model.ir_version = 8
         onnx.checker.check_model(model, full_check=True)
-        name = graph.name
-        onnx.save(model, HERE / f"{name}.onnx")
+        onnx.save(model, HERE / f"{graph.name}.onnx")
+        yield graph.name, model, logits_name, size, layout
+
+
+def exported():
+    """Yields the same of export_torch.py's fixtures."""
+    for name, logits_name, size, layout in EXPORTED:
+        model = onnx.load(HERE / f"{name}.onnx")
+        onnx.checker.check_model(model, full_check=True)
+        yield name, model, logits_name, size, layout
+
+
+def main():
+    for name, model, logits_name, (rows, cols, channels), layout in [*built(), *(exported() if (HERE / "torch_cnn.onnx").exists() else [])]:
+        graph = model.graph
         # onnxruntime's logits: the graph's logits tensor made an output.
         probe = onnx.ModelProto()
         probe.CopyFrom(model)
