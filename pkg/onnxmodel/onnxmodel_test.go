@@ -111,6 +111,7 @@ func TestFixturesMatchOnnxruntime(t *testing.T) {
 // predictions within its budget, with gradients through the ONNX graph, on
 // 10 and on 5 classes, gray 28×28 and colour 32×32.
 func TestAttacksRunOnImportedModels(t *testing.T) {
+	testutil.Slow(t)
 	for _, name := range []string{"torchstyle", "kerasstyle"} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{})
 		if err != nil {
@@ -154,6 +155,7 @@ func TestAttacksRunOnImportedModels(t *testing.T) {
 // what the model takes, inside the graph: the model with Mean 0.5 and Std
 // 0.25 on x gives the logits of the plain model on (x − 0.5) / 0.25.
 func TestNormalisationIsPartOfTheModel(t *testing.T) {
+	testutil.Slow(t)
 	path := filepath.Join("testdata", "torchstyle.onnx")
 	plain, err := onnxmodel.Load(testutil.XLA(t), path, onnxmodel.Options{})
 	if err != nil {
