@@ -83,6 +83,9 @@ func TestFixturesMatchOnnxruntime(t *testing.T) {
 	}{
 		{"torchstyle", onnxmodel.NCHW, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, ""},
 		{"kerasstyle", onnxmodel.NHWC, classifier.Geometry{Rows: 32, Cols: 32, Channels: 3, Classes: 5}, "dense_softmax"},
+		// torch.onnx.export's own files (testdata/export_torch.py).
+		{"torch_cnn", onnxmodel.NCHW, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, ""},
+		{"torch_resnet", onnxmodel.NCHW, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, ""},
 	} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", c.name+".onnx"), onnxmodel.Options{})
 		if err != nil {
@@ -104,15 +107,33 @@ func TestFixturesMatchOnnxruntime(t *testing.T) {
 			t.Errorf("%s: logits differ from onnxruntime %s's by up to %.2g (relative)", c.name, ref.Onnxruntime, worst)
 		}
 		t.Logf("%s: %v %v, logits within %.2g of onnxruntime %s", c.name, m.Layout, m.Geometry(), worst, ref.Onnxruntime)
+		// The exports also hold to the PyTorch model they came from.
+		if data, err := os.ReadFile(filepath.Join("testdata", c.name+".torch.json")); err == nil {
+			var torch struct {
+				Torch  string
+				Logits []float64
+			}
+			if err := json.Unmarshal(data, &torch); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range got {
+				if d := math.Abs(float64(v)-torch.Logits[i]) / math.Max(1, math.Abs(torch.Logits[i])); d > 1e-5 {
+					t.Fatalf("%s: logit %d is %g, PyTorch %s's %g", c.name, i, v, torch.Torch, torch.Logits[i])
+				}
+			}
+		}
 	}
 }
 
 // TestAttacksRunOnImportedModels: PGD moves the imported models' own
 // predictions within its budget, with gradients through the ONNX graph, on
-// 10 and on 5 classes, gray 28×28 and colour 32×32.
+// 10 and on 5 classes, gray 28×28 and colour 32×32, and on a real export.
+// (The random residual network's logits hardly depend on these images, so
+// no attack could flip them; TestGradientsMatchFiniteDifferences checks its
+// gradients instead.)
 func TestAttacksRunOnImportedModels(t *testing.T) {
 	testutil.Slow(t)
-	for _, name := range []string{"torchstyle", "kerasstyle"} {
+	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn"} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -268,5 +289,70 @@ func TestBadFilesAndOptions(t *testing.T) {
 			t.Errorf("%s: error %v; want one line naming %s with %q", c.name, err, c.path, c.want)
 		}
 		t.Logf("%s: %v", c.name, err)
+	}
+}
+
+// TestGradientsMatchFiniteDifferences: the input gradient of every fixture
+// (through the converted graph, Identity, the residual Add and the dynamic
+// flatten included) is the slope that central finite differences measure,
+// along a fixed ±1 direction, of a fixed mix of the logits.
+func TestGradientsMatchFiniteDifferences(t *testing.T) {
+	testutil.Slow(t)
+	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet"} {
+		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := m.Geometry()
+		mix := make([]float32, g.Classes)
+		for k := range mix {
+			mix[k] = float32(k%3) - 1 + 0.1*float32(k)
+		}
+		exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x *Node) (*Node, *Node) {
+			f := ReduceAllSum(Mul(m.Logits(scope, x), Const(x.Graph(), [][]float32{mix})))
+			return f, Gradient(f, x)[0]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(image []float32) (float64, []float32) {
+			out, err := exec.Exec(tensors.FromFlatDataAndDimensions(image, g.Dims(1)...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			grad, err := tensors.CopyFlatData[float32](out[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return float64(tensors.ToScalar[float32](out[0])), grad
+		}
+		// An image without ties, so that no max-pool window's winner
+		// changes within the step: the golden-ratio sequence in [0.1, 0.9].
+		x := make([]float32, g.Pixels())
+		for i := range x {
+			_, frac := math.Modf(float64(i) * 0.6180339887)
+			x[i] = float32(0.1 + 0.8*frac)
+		}
+		_, grad := run(x)
+		// A small step: the ReLUs and max-pools of these networks have
+		// kinks within 1e-3 of this image along the direction (torch_cnn's
+		// central differences drift from -0.112 to -0.098 at h = 1e-3), and
+		// float32 rounding still leaves a slope good to about a percent.
+		const h = 1e-4
+		plus, minus := make([]float32, len(x)), make([]float32, len(x))
+		slope := 0.0
+		for i := range x {
+			d := float32(1 - 2*(i*7%5%2)) // A fixed pattern of ±1.
+			plus[i], minus[i] = x[i]+h*d, x[i]-h*d
+			slope += float64(grad[i] * d)
+		}
+		fPlus, _ := run(plus)
+		fMinus, _ := run(minus)
+		measured := (fPlus - fMinus) / (2 * h)
+		exec.Finalize()
+		if diff := math.Abs(measured - slope); diff > 2e-2*math.Max(math.Abs(slope), 1e-2) {
+			t.Errorf("%s: the gradient gives a slope of %.5g along the direction, finite differences %.5g", name, slope, measured)
+		}
+		t.Logf("%s: slope %.5g from the gradient, %.5g from finite differences", name, slope, measured)
 	}
 }
