@@ -492,7 +492,7 @@ var unimplemented = regexp.MustCompile(`unimplemented ONNX op "([^"]+)" in (.*)`
 // operation without a conversion, or the first line of the cause.
 func convertError(err error) error {
 	if found := unimplemented.FindStringSubmatch(err.Error()); found != nil {
-		return fmt.Errorf("operation %s (%s) has no conversion to GoMLX yet (onnx-gomlx %s)", found[1], strings.TrimSpace(oneLine(fmt.Errorf("%s", found[2]))), onnxGoMLXVersion)
+		return fmt.Errorf("operation %s (%s) has no conversion to GoMLX yet (onnx-gomlx %s)", found[1], strings.TrimSpace(found[2]), onnxGoMLXVersion)
 	}
 	return fmt.Errorf("building the model's graph: %s", oneLine(err))
 }
