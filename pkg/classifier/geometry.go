@@ -3,6 +3,7 @@ package classifier
 import (
 	"cmp"
 	"fmt"
+	"strings"
 )
 
 // Geometry describes a classifier's inputs and outputs: images of Rows×Cols
@@ -123,4 +124,45 @@ func Argmax[T cmp.Ordered](values []T) int {
 		}
 	}
 	return best
+}
+
+// Layout is the order of the axes of a batch of images as a model or a
+// file holds them. The project's own order is NHWC: [n, rows, cols,
+// channels].
+type Layout int
+
+const (
+	// Auto finds the layout from the shape: the axis of 1 or 3 channels
+	// after the batch is NCHW's, last it is NHWC's.
+	Auto Layout = iota
+	// NCHW is PyTorch's layout: [batch, channels, rows, cols].
+	NCHW
+	// NHWC is Keras' and TensorFlow's layout, and this project's:
+	// [batch, rows, cols, channels].
+	NHWC
+)
+
+func (l Layout) String() string {
+	switch l {
+	case Auto:
+		return "Auto"
+	case NCHW:
+		return "NCHW"
+	case NHWC:
+		return "NHWC"
+	}
+	return fmt.Sprintf("Layout(%d)", int(l))
+}
+
+// ParseLayout reads "auto", "nchw" or "nhwc" (any case; "" is Auto).
+func ParseLayout(s string) (Layout, error) {
+	switch strings.ToLower(s) {
+	case "", "auto":
+		return Auto, nil
+	case "nchw":
+		return NCHW, nil
+	case "nhwc":
+		return NHWC, nil
+	}
+	return Auto, fmt.Errorf("layout %q: use auto, nchw or nhwc", s)
 }

@@ -19,30 +19,16 @@ import (
 	"github.com/advmlgo/advml/pkg/classifier"
 )
 
-// Layout is the order of the axes of the model's image input.
-type Layout int
+// Layout is the order of the axes of the model's image input
+// (classifier.Layout: Auto, NCHW or NHWC).
+type Layout = classifier.Layout
 
+// The layouts, as classifier defines them.
 const (
-	// Auto finds the layout from the input's shape: the axis of 1 or 3
-	// channels after the batch is NCHW's, last it is NHWC's.
-	Auto Layout = iota
-	// NCHW is PyTorch's layout: [batch, channels, rows, cols].
-	NCHW
-	// NHWC is Keras' and TensorFlow's layout: [batch, rows, cols, channels].
-	NHWC
+	Auto = classifier.Auto
+	NCHW = classifier.NCHW
+	NHWC = classifier.NHWC
 )
-
-func (l Layout) String() string {
-	switch l {
-	case Auto:
-		return "Auto"
-	case NCHW:
-		return "NCHW"
-	case NHWC:
-		return "NHWC"
-	}
-	return fmt.Sprintf("Layout(%d)", int(l))
-}
 
 // Options say how to read the model; the zero value reads most exports.
 type Options struct {
