@@ -58,7 +58,7 @@ type APGD struct {
 	Loss       Loss     // CrossEntropy (the default), DLR or TargetedDLR.
 	Steps      int      // 0: 100.
 	Restarts   int      // Runs per image (per target), each from a new random start; 0 means 1.
-	NumTargets int      // TargetedDLR with Misclassification only: the targets tried (0: 9).
+	NumTargets int      // TargetedDLR with Misclassification only: the targets tried (0: 9, or every class but the prediction when the model has fewer than 10).
 	Rho        float64  // The share of rising steps below which the step size halves, in (0, 1] (0: 0.75).
 	Seed       int64
 }
@@ -130,6 +130,9 @@ func (a *APGD) validate(c *call) error {
 
 func (a *APGD) budgeted(c *call, budgets []float64) (outcome, error) {
 	d := a.WithDefaults()
+	if a.NumTargets == 0 {
+		d.NumTargets = min(d.NumTargets, max(c.g.Classes-1, 1))
+	}
 	a = &d
 	if err := a.validate(c); err != nil {
 		return outcome{}, err

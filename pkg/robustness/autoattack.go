@@ -11,22 +11,34 @@ import (
 )
 
 // AutoAttackAttacks returns the attacks of AutoAttack's standard version
-// (Croce and Hein 2020) in d (L∞ or L2), in its order: APGD-CE (100 steps,
-// one run), APGD-T (targeted DLR over the 9 likeliest wrong classes, 100
-// steps each), FAB-T (9 targets, 100 steps each) and Square (5,000
-// queries). seed seeds the random starts of APGD and Square's windows.
+// (Croce and Hein 2020) in d (L∞ or L2), in its order, for a model of 10
+// classes or more: APGD-CE (100 steps, one run), APGD-T (targeted DLR over
+// the 9 likeliest wrong classes, 100 steps each), FAB-T (9 targets, 100
+// steps each) and Square (5,000 queries). seed seeds the random starts of
+// APGD and Square's windows. AutoAttackAttacksFor is the same for any
+// number of classes.
 func AutoAttackAttacks(d attack.Distance, seed int64) []attack.Attack {
+	return AutoAttackAttacksFor(10, d, seed)
+}
+
+// AutoAttackAttacksFor is AutoAttackAttacks for a model of the given
+// number of classes: APGD-T and FAB-T try the 9 likeliest wrong classes,
+// or every wrong class when there are fewer (as torchattacks' AutoAttack
+// sets them from its n_classes).
+func AutoAttackAttacksFor(classes int, d attack.Distance, seed int64) []attack.Attack {
+	targets := max(min(9, classes-1), 1)
 	ce := attack.NewAPGD(d, attack.CrossEntropy)
 	targeted := attack.NewAPGD(d, attack.TargetedDLR)
+	targeted.NumTargets = targets
 	fab := attack.NewFAB(d)
-	fab.Targets = 9
+	fab.Targets = targets
 	square := attack.NewSquare(d)
 	ce.Seed, targeted.Seed, square.Seed = seed, seed, seed
 	return []attack.Attack{ce, targeted, fab, square}
 }
 
 // AutoAttack evaluates m at the budget eps in d as AutoAttack's standard
-// version does: its four attacks (AutoAttackAttacks) run in turn, each on
+// version does: its four attacks (AutoAttackAttacksFor m's classes) run in turn, each on
 // the images that the ones before left classified right, and an image
 // counts as robust only if all four fail on it. The Report's AfterAttack
 // holds the robust accuracy after each attack, the cumulative column that
@@ -36,7 +48,10 @@ func AutoAttack(m classifier.Predictor, images []float32, labels []int, d attack
 	if d != attack.Linf && d != attack.L2 {
 		return nil, fmt.Errorf("robustness: AutoAttack in %v: its standard version is for attack.Linf and attack.L2", d)
 	}
-	return Evaluate(m, images, labels, AutoAttackAttacks(d, seed), eps)
+	if m == nil {
+		return nil, fmt.Errorf("robustness: AutoAttack: the model is nil: give a classifier (cnn.Load, onnxmodel.Load, classifier.New)")
+	}
+	return Evaluate(m, images, labels, AutoAttackAttacksFor(m.Geometry().Classes, d, seed), eps)
 }
 
 // AutoAttackCertified is AutoAttack in L∞ for a cnn network, evaluated by

@@ -1,0 +1,51 @@
+// Command advml evaluates a classifier of your own, for people who do not
+// write Go. Its one subcommand today is eval:
+//
+//	advml eval -model net.onnx -images x.npy -labels y.npy -norm linf -eps 0.1,0.3 -attacks autoattack -out report/
+//
+// It loads the ONNX model (onnxmodel.Load: exported from PyTorch or
+// Keras; -mean and -std give the normalisation it was trained with, so
+// that images and budgets stay in [0, 1] pixels), reads the images and
+// labels (.npy files, a folder of PNG files per class with -folder, or
+// MNIST's test digits with -data mnist), runs the attacks (AutoAttack's
+// standard version by default) at each budget with a progress bar, and
+// prints the robust-accuracy table, then one JSON line. With -out it
+// writes that line to summary.json and a self-contained report.html
+// (package report) in the folder.
+//
+// From the repository: go run ./cmd/advml eval …, or go build -o advml
+// ./cmd/advml once. Run `advml eval -h` for every flag.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "eval":
+		if err := evalCommand(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "advml eval:", err)
+			os.Exit(1)
+		}
+	case "-h", "-help", "--help", "help":
+		usage()
+	default:
+		fmt.Fprintf(os.Stderr, "advml: unknown command %q: use advml eval (advml eval -h for its flags)\n", os.Args[1])
+		os.Exit(2)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `advml evaluates the adversarial robustness of a classifier of your own.
+
+  advml eval -model net.onnx -images x.npy -labels y.npy -eps 0.1,0.3 -out report/
+
+Run advml eval -h for every flag.
+`)
+}
