@@ -82,12 +82,12 @@ func (f evalFlags) check() (settings, error) {
 	switch {
 	case f.model == "":
 		return s, fmt.Errorf("-model is missing: give the .onnx file of the classifier")
-	case f.images == "" && f.folder == "" && f.data == "":
-		return s, fmt.Errorf("no images: give -images x.npy -labels y.npy, -folder dir, or -data mnist")
 	case f.images != "" && f.labels == "":
 		return s, fmt.Errorf("-images %s has no -labels: give the labels' .npy file", f.images)
 	case f.labels != "" && f.images == "":
 		return s, fmt.Errorf("-labels %s has no -images: give the images' .npy file", f.labels)
+	case f.images == "" && f.folder == "" && f.data == "":
+		return s, fmt.Errorf("no images: give -images x.npy -labels y.npy, -folder dir, or -data mnist")
 	case (f.images != "") && (f.folder != "" || f.data != "") || f.folder != "" && f.data != "":
 		return s, fmt.Errorf("give one source of images: -images and -labels, -folder, or -data")
 	case f.data != "" && f.data != "mnist":

@@ -25,7 +25,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	type example struct {
 		Original, Adversarial template.URL
-		Caption                string
+		Caption               string
 	}
 	var gallery []example
 	for _, ex := range r.Gallery {
@@ -116,7 +116,7 @@ dt { font-weight: bold; }
 
 <h2 id="sanity">Sanity checks</h2>
 <p>A failed check means the robust accuracy above should not be trusted as it stands.</p>
-<ul>
+<ul id="sanity-checks">
 {{range .S.Sanity}}<li class="{{if .Passed}}pass{{else}}fail{{end}}">{{if .Passed}}✓{{else}}✗{{end}} {{.Name}}: {{.Detail}}</li>
 {{end}}</ul>
 
