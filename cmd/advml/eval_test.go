@@ -109,3 +109,27 @@ func TestEvalOnTheShippedModel(t *testing.T) {
 		t.Errorf("report.html: %v", err)
 	}
 }
+
+func TestExport(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-out", "x.onnx"}, "-checkpoint is missing"},
+		{[]string{"-checkpoint", "c"}, "-out is missing"},
+		{[]string{"-checkpoint", "c", "-out", "x.onnx", "more"}, `unexpected argument "more"`},
+		{[]string{"-checkpoint", filepath.Join(t.TempDir(), "none"), "-out", "x.onnx"}, "none"},
+	} {
+		if err := exportCommand(c.args, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("advml export %s: error %v, want one line with %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "robust.onnx")
+	if err := exportCommand([]string{"-checkpoint", filepath.Join("..", "..", "checkpoints", "robust"), "-out", out}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := onnxmodel.Load(testutil.XLA(t), out, onnxmodel.Options{})
+	if err != nil || m.Geometry() != mnist.Geometry {
+		t.Fatalf("the written file: %v", err)
+	}
+}

@@ -1,5 +1,5 @@
 // Command advml evaluates a classifier of your own, for people who do not
-// write Go. Its one subcommand today is eval:
+// write Go, and writes the project's networks as ONNX files:
 //
 //	advml eval -model net.onnx -images x.npy -labels y.npy -norm linf -eps 0.1,0.3 -attacks autoattack -out report/
 //
@@ -12,6 +12,12 @@
 // prints the robust-accuracy table, then one JSON line. With -out it
 // writes that line to summary.json and a self-contained report.html
 // (package report) in the folder.
+//
+//	advml export -checkpoint checkpoints/robust -out robust.onnx
+//
+// writes a network of package cnn (a checkpoint of the tutorial's, the
+// robust or the certified model) as ONNX (onnxmodel.SaveCNN), for
+// onnxruntime, PyTorch or TensorFlow.
 //
 // From the repository: go run ./cmd/advml eval …, or go build -o advml
 // ./cmd/advml once. Run `advml eval -h` for every flag.
@@ -33,10 +39,15 @@ func main() {
 			fmt.Fprintln(os.Stderr, "advml eval:", err)
 			os.Exit(1)
 		}
+	case "export":
+		if err := exportCommand(os.Args[2:], os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "advml export:", err)
+			os.Exit(1)
+		}
 	case "-h", "-help", "--help", "help":
 		usage()
 	default:
-		fmt.Fprintf(os.Stderr, "advml: unknown command %q: use advml eval (advml eval -h for its flags)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "advml: unknown command %q: use advml eval or advml export (-h after either for its flags)\n", os.Args[1])
 		os.Exit(2)
 	}
 }
@@ -45,7 +56,8 @@ func usage() {
 	fmt.Fprint(os.Stderr, `advml evaluates the adversarial robustness of a classifier of your own.
 
   advml eval -model net.onnx -images x.npy -labels y.npy -eps 0.1,0.3 -out report/
+  advml export -checkpoint checkpoints/robust -out robust.onnx
 
-Run advml eval -h for every flag.
+Run advml eval -h or advml export -h for every flag.
 `)
 }
