@@ -86,6 +86,8 @@ func TestFixturesMatchOnnxruntime(t *testing.T) {
 		// torch.onnx.export's own files (testdata/export_torch.py).
 		{"torch_cnn", onnxmodel.NCHW, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, ""},
 		{"torch_resnet", onnxmodel.NCHW, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, ""},
+		// Keras' own model.export(format="onnx") (testdata/export_keras.py), ending in its Softmax.
+		{"keras_cnn", onnxmodel.NHWC, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, "Identity:0"},
 	} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", c.name+".onnx"), onnxmodel.Options{})
 		if err != nil {
@@ -122,6 +124,28 @@ func TestFixturesMatchOnnxruntime(t *testing.T) {
 				}
 			}
 		}
+		// And the Keras export to Keras's own probabilities.
+		if data, err := os.ReadFile(filepath.Join("testdata", c.name+".keras.json")); err == nil {
+			var keras struct {
+				Keras         string
+				Probabilities []float64
+			}
+			if err := json.Unmarshal(data, &keras); err != nil {
+				t.Fatal(err)
+			}
+			probs, err := m.Predict(testImages(ref.Images, m.Geometry()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := m.Geometry().Classes
+			for i, row := range probs {
+				for j, p := range row {
+					if want := keras.Probabilities[i*k+j]; math.Abs(float64(p)-want) > 1e-6 {
+						t.Fatalf("%s: probability %d of image %d is %g, Keras %s's %g", c.name, j, i, p, keras.Keras, want)
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -133,7 +157,7 @@ func TestFixturesMatchOnnxruntime(t *testing.T) {
 // gradients instead.)
 func TestAttacksRunOnImportedModels(t *testing.T) {
 	testutil.Slow(t)
-	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn"} {
+	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "keras_cnn"} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -298,7 +322,7 @@ func TestBadFilesAndOptions(t *testing.T) {
 // along a fixed ±1 direction, of a fixed mix of the logits.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	testutil.Slow(t)
-	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet"} {
+	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet", "keras_cnn"} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -83,9 +83,13 @@ def test_images(n, rows, cols, channels):
     return ((k * 7919 % 1000) / 999.0).astype(np.float32).reshape(n, rows, cols, channels)
 
 
-# The fixtures export_torch.py writes with torch.onnx.export: their logits
-# output, image size and layout.
+# The fixtures export_torch.py writes with torch.onnx.export and
+# export_keras.py with Keras' model.export: their logits tensor, image size
+# and layout. The Keras graph ends in its Softmax; export_keras.py records
+# the tensor it takes.
 EXPORTED = [("torch_cnn", "logits", (28, 28, 1), "NCHW"), ("torch_resnet", "logits", (28, 28, 1), "NCHW")]
+if (HERE / "keras_cnn.keras.json").exists():
+    EXPORTED.append(("keras_cnn", json.loads((HERE / "keras_cnn.keras.json").read_text())["logits_tensor"], (28, 28, 1), "NHWC"))
 
 
 def built():
