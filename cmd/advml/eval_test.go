@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +70,7 @@ func TestEvalOnTheShippedModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	args := append(append([]string{}, shipped...), "-images", x, "-labels", y, "-eps", "0.05,0.2", "-attacks", "apgd-ce,fab-t", "-part", "12", "-out", out)
+	args := append(append([]string{}, shipped...), "-images", x, "-labels", y, "-eps", "0.05,0.2", "-attacks", "apgd-ce,pgd", "-part", "12", "-out", out)
 	if err := evalCommand(args, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
@@ -78,7 +79,7 @@ func TestEvalOnTheShippedModel(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
 		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
 	}
-	if !strings.Contains(stdout.String(), "worst case over the attacks") || !strings.Contains(stderr.String(), "30/30") {
+	if !strings.Contains(stdout.String(), "worst case over the attacks") || !strings.Contains(stderr.String(), fmt.Sprintf("%d/%d", n, n)) {
 		t.Errorf("no table or no progress:\n%s\n%s", stdout.String(), stderr.String())
 	}
 	m, err := onnxmodel.Load(testutil.XLA(t), shipped[1], onnxmodel.Options{Mean: []float32{0.1307}, Std: []float32{0.3081}})
