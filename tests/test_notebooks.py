@@ -253,6 +253,23 @@ def test_certified_robustness(executed):
     assert len(list(nbrun.outputs(nb, "image/png"))) == 3, "the sandwich, the examples, the smoothing curve"
 
 
+def test_your_own_model(executed):
+    nb = executed["07-your-own-model.ipynb"]
+    text = "".join(out.get("text", "") for _, out in nbrun.outputs(nb, "stdout"))
+    # The PyTorch model loads as NCHW with its geometry, at torch's accuracy (98.81%, within two digits).
+    assert re.search(r"mnist_torch\.onnx: NCHW input \"input\", 28×28×1 images, 10 classes\n", text), text[:500]
+    accuracy = re.search(r"test accuracy (0\.\d{4}) \(the article's CNN: 0\.\d{4}\)", text)
+    assert accuracy and abs(float(accuracy.group(1)) - 0.9881) <= 2e-4, text[:500]
+    # AutoAttack on both models, its four attacks and its sanity checks, all passed.
+    assert len(re.findall(r"after Square L∞ \(5000 queries, p 0\.8\)", text)) == 2, "no AutoAttack table for each model"
+    assert len(re.findall(r"worst case over the attacks", text)) == 2
+    assert "✗" not in text, "a sanity check failed"
+    # Transfer both ways, and the two boundary maps side by side.
+    assert len(re.findall(r"^from the .* to the .*:\n", text, re.M)) == 2
+    assert len(re.findall(r"^target \(transfer\) ", text, re.M)) == 2, "no transfer table"
+    assert len(list(nbrun.outputs(nb, "image/png"))) == 1, "the two boundary maps"
+
+
 def test_a_panicking_cell_is_caught(tmp_path):
     """The checker itself: a cell that panics at run time must be reported,
     even though nbclient does not always raise for it."""
