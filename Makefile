@@ -122,8 +122,10 @@ bench: setup $(BENCH_VENV)/.requirements-installed
 # The attacks against Foolbox 3.3.4 on the same weights (in the benchmark's venv):
 # a table, then one JSON line; fails when an agreement is not met.
 # Then the interval bounds against auto_LiRPA 0.3 and AutoAttack against
-# torchattacks 3.5.1 (PyTorch 1.12, so Python 3.10, in .venv-torch), also
-# failing when they disagree.
+# torchattacks 3.5.1 (PyTorch 1.12, so Python 3.10, in .venv-torch), and
+# the imported PyTorch model (models/mnist_torch.onnx) attacked by us through
+# ONNX and by torchattacks on the PyTorch network (PGD, AutoAttack's
+# components), also failing when they disagree.
 crosscheck: setup $(BENCH_VENV)/.requirements-installed $(TORCH_VENV)/.requirements-installed
 	$(GO) run ./bench/crosscheck -prepare -out out/crosscheck
 	$(BENCH_VENV)/bin/python bench/foolbox_reference.py --export out/crosscheck/export.json --out out/crosscheck

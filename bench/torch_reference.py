@@ -20,7 +20,11 @@ DIR/torch-reference.json:
   on the images still robust, with per image whether it is still robust after
   each; and, per image, the result of the library's own
   AutoAttack(version='standard') call, which builds the same four attacks
-  with their default 10 steps.
+  with their default 10 steps;
+- when the export has an "onnx" part: the PyTorch model of models/
+  (train_torch_mnist.Net) rebuilt with the weights of its ONNX file and its
+  normalisation, its predictions, torchattacks' PGD at the given steps and
+  step, and the same AutoAttack components on it.
 
 Layouts: GoMLX's images are NHWC and its convolution kernels
 [k, k, in, out]; PyTorch's are NCHW and [out, in, k, k]. The flatten before
@@ -150,6 +154,42 @@ def autoattack(net, x, labels, spec):
     return out
 
 
+class Normalized(torch.nn.Module):
+    """The imported model as both sides attack it: (x − mean) / std, then
+    the network, so images and budgets stay in [0, 1] pixels."""
+
+    def __init__(self, net, mean, std):
+        super().__init__()
+        self.net = net
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x):
+        return self.net((x - self.mean) / self.std)
+
+
+def imported(spec, x, labels):
+    """The PyTorch model of models/ rebuilt with its ONNX file's weights
+    (the state_dict's names), attacked by torchattacks: PGD at the settings
+    ours uses, then AutoAttack's components."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models"))
+    from train_torch_mnist import Net  # noqa: E402
+    net = Net()
+    state = {name: torch.tensor(w["values"], dtype=torch.float32).reshape(w["dims"]) for name, w in spec["weights"].items()}
+    net.load_state_dict(state)
+    model = Normalized(net, spec["mean"], spec["std"]).eval()
+    x, labels = x[:spec["n"]], labels[:spec["n"]]
+    with torch.no_grad():
+        predictions = model(x).argmax(1)
+    torch.manual_seed(spec["seed"])
+    start = time.time()
+    adv = torchattacks.PGD(model, eps=spec["epsilon"], alpha=spec["pgd_alpha"], steps=spec["pgd_steps"], random_start=True)(x, labels)
+    with torch.no_grad():
+        pgd = (predictions == labels) & (model(adv).argmax(1) == labels)
+    log(f"  PGD-{spec['pgd_steps']}: {100 * pgd.float().mean().item():.2f}% ({time.time() - start:.0f}s)")
+    return {"predictions": predictions.tolist(), "pgd": pgd.tolist(), "autoattack": autoattack(model, x, labels, spec)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--export", required=True)
@@ -179,6 +219,13 @@ def main():
         la = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:spec["n"]].astype(np.int64))
         xa = torch.from_numpy(np.ascontiguousarray(xa.transpose(0, 3, 1, 2)))
         out["autoattack"] = autoattack(nets[spec["model"]], xa, la, spec)
+    onnx_spec = export.get("onnx") or {}
+    if onnx_spec.get("n", 0) > 0:
+        log(f"torch_reference.py: the imported model {onnx_spec['model']}, {onnx_spec['n']} images, eps {onnx_spec['epsilon']}")
+        xo = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)[:onnx_spec["n"]]
+        lo = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:onnx_spec["n"]].astype(np.int64))
+        xo = torch.from_numpy(np.ascontiguousarray(xo.transpose(0, 3, 1, 2)))
+        out["onnx"] = imported(onnx_spec, xo, lo)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "torch-reference.json"), "w") as f:
         json.dump(out, f)

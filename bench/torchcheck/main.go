@@ -27,6 +27,13 @@
 // torchattacks' own AutoAttack(version='standard') call runs its attacks
 // with their default 10 steps; its figure is printed beside, not compared.
 //
+// The imported model: on the first -onnx-n test images at L∞ ε -onnx-eps,
+// the PyTorch model of models/ (models/train_torch_mnist.py), attacked by
+// us through its ONNX export and by torchattacks on the PyTorch network
+// rebuilt with the file's weights, both with its normalisation: the same
+// predictions, PGD (100 steps of 2.5·ε/100, random start, last iterate)
+// within 1 point, and AutoAttack's columns as above.
+//
 // The second run prints the tables and one JSON line, and exits with
 // status 1 when an agreement is not met.
 package main
@@ -62,6 +69,7 @@ type Export struct {
 	Epsilons   []float64       `json:"epsilons"`
 	Models     []ExportedModel `json:"models"`
 	AutoAttack AutoAttackSpec  `json:"autoattack"`
+	ONNX       ONNXSpec        `json:"onnx"`
 }
 
 // ExportedModel is one network as its operations.
@@ -92,6 +100,7 @@ type Reference struct {
 		} `json:"bounds"`
 	} `json:"models"`
 	AutoAttack *TheirAutoAttack `json:"autoattack"`
+	ONNX       *TheirONNX       `json:"onnx"`
 }
 
 type flags struct {
@@ -100,6 +109,8 @@ type flags struct {
 	n, aaN   int
 	epsilons string
 	seed     int64
+	onnxN    int
+	onnxEps  float64
 }
 
 func main() {
@@ -110,6 +121,8 @@ func main() {
 	flag.StringVar(&f.epsilons, "eps", "0.01,0.03,0.1,0.3", "L∞ budgets of the bounds, comma-separated, each in [0, 1]")
 	flag.IntVar(&f.aaN, "aa-n", 1000, "test images AutoAttack runs on (the first ones); 0 skips it")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of both sides' AutoAttack")
+	flag.IntVar(&f.onnxN, "onnx-n", 1000, "test images PGD and AutoAttack run on against the imported PyTorch model (models/mnist_torch.onnx); 0 skips it")
+	flag.Float64Var(&f.onnxEps, "onnx-eps", 0.1, "L∞ budget of the imported model's attacks, in (0, 1]")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("torchcheck: ")
@@ -136,6 +149,9 @@ func run(f flags) error {
 	}
 	if f.aaN < 0 || f.aaN > 10000 {
 		return fmt.Errorf("-aa-n %d: attack between 0 (none) and 10000 test images", f.aaN)
+	}
+	if f.onnxN < 0 || f.onnxN > 10000 || !(f.onnxEps > 0 && f.onnxEps <= 1) {
+		return fmt.Errorf("-onnx-n %d -onnx-eps %g: attack between 0 (none) and 10000 test images, at a budget in (0, 1]", f.onnxN, f.onnxEps)
 	}
 	epsilons, err := parseEpsilons(f.epsilons)
 	if err != nil {
@@ -169,6 +185,11 @@ func run(f flags) error {
 				return err
 			}
 			e.Models = append(e.Models, ExportedModel{Name: c.name, Ops: ops})
+		}
+		if f.onnxN > 0 {
+			if e.ONNX, err = onnxSpec(f.onnxN, f.onnxEps, f.seed); err != nil {
+				return err
+			}
 		}
 		return bench.WriteJSON(exportPath, e)
 	}
@@ -224,6 +245,17 @@ func run(f flags) error {
 		}
 		c.print(ref.Versions["torchattacks"])
 		summary["autoattack"] = c
+		all = all && c.Agree
+	}
+	if f.onnxN > 0 {
+		spec := onnxSettings(f.onnxN, f.onnxEps, f.seed)
+		images, labels := data.Test.Images[:spec.N*mnist.Pixels], data.Test.Labels[:spec.N]
+		c, err := compareONNX(b, images, labels, spec, ref.ONNX)
+		if err != nil {
+			return err
+		}
+		c.print(ref.Versions["torchattacks"])
+		summary["onnx"] = c
 		all = all && c.Agree
 	}
 	summary["all_agree"] = all
