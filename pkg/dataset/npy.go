@@ -213,77 +213,46 @@ func npyValues(r *npy.Reader, dtype string, count int) (values []float64, err er
 			values, err = nil, fmt.Errorf("its data cannot be read (%v)", p)
 		}
 	}()
-	values = make([]float64, count)
+	switch dtype {
+	case "u1":
+		return readAs[uint8](r, count)
+	case "i1":
+		return readAs[int8](r, count)
+	case "u2":
+		return readAs[uint16](r, count)
+	case "i2":
+		return readAs[int16](r, count)
+	case "u4":
+		return readAs[uint32](r, count)
+	case "i4":
+		return readAs[int32](r, count)
+	case "u8":
+		return readAs[uint64](r, count)
+	case "i8":
+		return readAs[int64](r, count)
+	case "f4":
+		return readAs[float32](r, count)
+	case "f8":
+		return readAs[float64](r, count)
+	}
+	return nil, fmt.Errorf("dtype %s", dtype)
+}
+
+// readAs reads count values of type T (the file's dtype, which npyio
+// requires exactly) and returns them as float64s.
+func readAs[T uint8 | int8 | uint16 | int16 | uint32 | int32 | uint64 | int64 | float32 | float64](r *npy.Reader, count int) ([]float64, error) {
+	values := make([]float64, count)
 	if count == 0 {
 		return values, nil
 	}
-	read := func(ptr any) error {
-		if err := r.Read(ptr); err != nil && err != io.EOF {
-			return fmt.Errorf("its data cannot be read (%s)", oneLine(err))
-		}
-		return nil
+	v := make([]T, count)
+	if err := r.Read(&v); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("its data cannot be read (%s)", oneLine(err))
 	}
-	switch dtype {
-	case "u1":
-		v := make([]uint8, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "i1":
-		v := make([]int8, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "u2":
-		v := make([]uint16, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "i2":
-		v := make([]int16, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "u4":
-		v := make([]uint32, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "i4":
-		v := make([]int32, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "u8":
-		v := make([]uint64, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "i8":
-		v := make([]int64, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "f4":
-		v := make([]float32, count)
-		err = read(&v)
-		for i, x := range v {
-			values[i] = float64(x)
-		}
-	case "f8":
-		err = read(&values)
-	default:
-		return nil, fmt.Errorf("dtype %s", dtype)
+	for i, x := range v {
+		values[i] = float64(x)
 	}
-	return values, err
+	return values, nil
 }
 
 // imagesFrom turns an array into NHWC values in [0, 1] and their geometry.

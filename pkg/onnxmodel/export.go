@@ -50,6 +50,15 @@ func cnnProto(m *cnn.Model) ([]byte, error) {
 		values, err = tensors.CopyFlatData[float32](t)
 		return values, t.Shape().Dimensions, err
 	}
+	// layer returns an operation's weights, their shape and its biases.
+	layer := func(op cnn.Op) (w []float32, dims []int, b []float32, err error) {
+		wPath, bPath := op.WeightPaths()
+		if w, dims, err = weights(wPath); err != nil {
+			return nil, nil, nil, err
+		}
+		b, _, err = weights(bPath)
+		return w, dims, b, err
+	}
 	graph := &protos.GraphProto{Name: "advml " + m.Config.String()}
 	var inits []*protos.TensorProto
 	addTensor := func(name string, dims []int, values []float32) {
@@ -72,12 +81,7 @@ func cnnProto(m *cnn.Model) ([]byte, error) {
 		name := fmt.Sprintf("op%d_", k)
 		switch op.Kind {
 		case cnn.OpConv:
-			wPath, bPath := op.WeightPaths()
-			w, dims, err := weights(wPath)
-			if err != nil {
-				return nil, err
-			}
-			b, _, err := weights(bPath)
+			w, dims, b, err := layer(op)
 			if err != nil {
 				return nil, err
 			}
@@ -107,12 +111,7 @@ func cnnProto(m *cnn.Model) ([]byte, error) {
 			x = node("Transpose", name+"to_nhwc", []string{x}, ints("perm", 0, 2, 3, 1))
 			x = node("Flatten", name+"flatten", []string{x}, &protos.AttributeProto{Name: "axis", Type: protos.AttributeProto_INT, I: 1})
 		case cnn.OpDense:
-			wPath, bPath := op.WeightPaths()
-			w, dims, err := weights(wPath)
-			if err != nil {
-				return nil, err
-			}
-			b, _, err := weights(bPath)
+			w, dims, b, err := layer(op)
 			if err != nil {
 				return nil, err
 			}
