@@ -117,7 +117,7 @@ export BENCH_VENV
 # Its Python 3.10: TORCH_PYTHON, or the one scripts/torch-venv.sh finds.
 TORCH_VENV ?= $(CURDIR)/.venv-torch
 export TORCH_PYTHON
-bench: setup $(BENCH_VENV)/.requirements-installed
+bench: setup $(BENCH_VENV)/.requirements-installed $(TORCH_VENV)/.requirements-installed
 	$(VENV)/bin/python bench/run.py
 # The attacks against Foolbox 3.3.4 on the same weights (in the benchmark's venv):
 # a table, then one JSON line; fails when an agreement is not met.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/advmlgo/advml/pkg/experiment"
 	"github.com/advmlgo/advml/pkg/jacobian"
 	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/onnxmodel"
 	"github.com/advmlgo/advml/pkg/training"
 )
 
@@ -325,4 +327,72 @@ func benchAttack(b *testing.B, a attack.Attack, n int, epsilons ...float64) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*n), "s/image")
+}
+
+// imported is the PyTorch model of models/, read from its ONNX file with
+// its normalisation.
+var imported = sync.OnceValues(func() (*onnxmodel.Model, error) {
+	b, err := engine()
+	if err != nil {
+		return nil, err
+	}
+	mean, std, err := ImportedNormalisation("..")
+	if err != nil {
+		return nil, err
+	}
+	return onnxmodel.Load(b, filepath.Join("..", ImportedModel), onnxmodel.Options{Mean: mean, Std: std})
+})
+
+func importedModel(b *testing.B) *onnxmodel.Model {
+	m, err := imported()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkImportedPGD is PGD-40 L∞ at ImportedEpsilon on the first
+// ImportedImages test images of the imported PyTorch model: every image
+// through all 40 steps (last-iterate, the work torchattacks does), and our
+// default, which stops each image at its first adversarial iterate.
+func BenchmarkImportedPGD(b *testing.B) {
+	m := importedModel(b)
+	test := testutil.MNIST(b).Test
+	images, crit := test.Images[:ImportedImages*mnist.Pixels], attack.Misclassification{Labels: test.Labels[:ImportedImages]}
+	for _, lastIterate := range []bool{true, false} {
+		name := map[bool]string{true: "last-iterate", false: "early-stop"}[lastIterate]
+		b.Run(name, func(b *testing.B) {
+			a := ImportedPGD(lastIterate)
+			// A first run compiles every batch size the loop takes.
+			if _, err := a.Run(m, images, crit, ImportedEpsilon); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := a.Run(m, images, crit, ImportedEpsilon); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
+		})
+	}
+}
+
+// BenchmarkImportedForward is the imported model's forward pass over the
+// ForwardImages test images, pixels to probabilities (Predict, in batches of
+// classifier.BatchSize); it reports images per second.
+func BenchmarkImportedForward(b *testing.B) {
+	m := importedModel(b)
+	images := testutil.MNIST(b).Test.Images[:ForwardImages*mnist.Pixels]
+	if _, err := m.Predict(images); err != nil { // Compiles both batch sizes.
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := m.Predict(images); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
+	b.ReportMetric(float64(b.N*ForwardImages)/b.Elapsed().Seconds(), "images/s")
 }

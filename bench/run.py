@@ -6,7 +6,9 @@ one run on one machine.
 2. The Go benchmarks of bench/bench_test.go, on XLA.
 3. bench/reference.py: Keras/TensorFlow on the same data, weights and pairs;
    bench/foolbox_reference.py --speed: the attack suite's workloads in
-   Foolbox 3.3.4 on TensorFlow, on the same weights.
+   Foolbox 3.3.4 on TensorFlow, on the same weights; bench/torch_reference.py
+   --speed: the imported PyTorch model (models/mnist_torch.onnx) attacked by
+   torchattacks 3.5.1 on torch, and its forward pass in onnxruntime.
 4. The peak RSS of `make reproduce` (its binary, training included).
 5. Notebook timings: the tutorial's Run All with cold and warm Go build
    caches, GoNB's per-cell overhead, and the kernel's peak RSS.
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import nbrun  # noqa: E402
 
 BENCH_VENV_PYTHON = pathlib.Path(os.environ.get("BENCH_VENV", ROOT / ".venv-bench")) / "bin" / "python"
+TORCH_VENV_PYTHON = pathlib.Path(os.environ.get("TORCH_VENV", ROOT / ".venv-torch")) / "bin" / "python"
 
 # Benchmark name → -benchtime. Enough repetitions for a stable figure on 2
 # cores, few enough for the whole run to stay well under 20 minutes.
@@ -53,6 +56,9 @@ BENCHMARKS = {
     "BenchmarkPGD": "2x",
     "BenchmarkDeepFool": "1x",
     "BenchmarkCarliniWagner": "1x",
+    "BenchmarkImportedPGD/last-iterate": "1x",
+    "BenchmarkImportedPGD/early-stop": "1x",
+    "BenchmarkImportedForward": "5x",
 }
 
 
@@ -113,6 +119,15 @@ def foolbox_speed(export):
                          capture_output=True, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     if out.returncode != 0:
         raise SystemExit(f"foolbox_reference.py failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def torch_speed(export):
+    log("reference: torchattacks 3.5.1 on torch and onnxruntime (the imported PyTorch model)")
+    out = subprocess.run([str(TORCH_VENV_PYTHON), str(ROOT / "bench" / "torch_reference.py"), "--export", str(export), "--speed"],
+                         capture_output=True, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    if out.returncode != 0:
+        raise SystemExit(f"torch_reference.py --speed failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -256,6 +271,7 @@ def main():
                  f"{ref['attack_pairs_timed'] - ref['attack_steps_agree_with_go']} of {ref['attack_pairs_timed']} pairs: "
                  f"the two sides do not run the same attack (compare bench/export's step_size and max_steps with reference.py's loop)")
     fool = foolbox_speed(export)
+    torch = torch_speed(export)
     rss_gib, reproduce_s, reproduce_summary = reproduce_rss()
     notebooks = {} if args.no_notebooks else notebook_timings()
 
@@ -281,8 +297,14 @@ def main():
         ("PGD-40 L∞ ε=0.3, 10,000 test images (vs Foolbox 3.3.4 on TF)", s("BenchmarkPGD"), fool["pgd_seconds"]),
         ("DeepFool L2, per image (vs Foolbox)", go["BenchmarkDeepFool"]["s/image"], fool["deepfool_seconds_per_image"]),
         ("Carlini-Wagner L2 (6×1000 steps), per image (vs Foolbox)", go["BenchmarkCarliniWagner"]["s/image"], fool["cw_seconds_per_image"]),
+        ("imported PyTorch model (ONNX): PGD-40 L∞ ε=0.1, 1,000 test images, every image all 40 steps (vs torchattacks 3.5.1)",
+         s("BenchmarkImportedPGD/last-iterate"), torch["pgd_seconds"]),
+        ("imported PyTorch model: the same PGD-40, our default (each image stops when fooled) (vs torchattacks)",
+         s("BenchmarkImportedPGD/early-stop"), torch["pgd_seconds"]),
+        ("imported PyTorch model: forward pass, 10,000 test images, pixels to probabilities (vs onnxruntime)",
+         s("BenchmarkImportedForward"), torch["forward_seconds"]),
     ]
-    lines = ["| workload | ours (XLA, Go) | Keras/TF 2.21 (Foolbox rows: Foolbox on it) | ratio |", "|---|---:|---:|---:|"]
+    lines = ["| workload | ours (XLA, Go) | reference: Keras/TF 2.21, or what the row names | ratio |", "|---|---:|---:|---:|"]
     for label, ours, theirs in rows:
         lines.append(f"| {label} | {fmt_s(ours)} | {fmt_s(theirs)} | {ours / theirs:.2f} |")
     flops_epoch = epoch_gflops * s("BenchmarkEpoch") * 1e9
@@ -307,7 +329,8 @@ def main():
         ]
     table = "\n".join(lines + extra)
     print(table)
-    print(f"\n(total {time.time() - started:.0f} s; TensorFlow {ref['tensorflow']}; machine: {machine()})")
+    print(f"\n(total {time.time() - started:.0f} s; TensorFlow {ref['tensorflow']}; torch {torch['torch']} on {torch['torch_threads']} threads, "
+          f"torchattacks {torch['torchattacks']}, onnxruntime {torch['onnxruntime']}; machine: {machine()})")
     result = {
         "epoch_ratio": round(s("BenchmarkEpoch") / ref["epoch"], 3),
         "advtrain_epoch_ratio": round(s("BenchmarkAdvTrainEpoch") / ref["advtrain_epoch"], 3),
@@ -323,9 +346,12 @@ def main():
         "pgd_vs_foolbox": round(s("BenchmarkPGD") / fool["pgd_seconds"], 3),
         "deepfool_vs_foolbox": round(go["BenchmarkDeepFool"]["s/image"] / fool["deepfool_seconds_per_image"], 3),
         "cw_vs_foolbox": round(go["BenchmarkCarliniWagner"]["s/image"] / fool["cw_seconds_per_image"], 3),
+        "imported_pgd_vs_torchattacks": round(s("BenchmarkImportedPGD/last-iterate") / torch["pgd_seconds"], 3),
+        "imported_pgd_early_stop_vs_torchattacks": round(s("BenchmarkImportedPGD/early-stop") / torch["pgd_seconds"], 3),
+        "imported_forward_vs_onnxruntime": round(s("BenchmarkImportedForward") / torch["forward_seconds"], 3),
     }
     (OUT / "table.md").write_text(table + "\n")
-    (OUT / "results.json").write_text(json.dumps({"go": go, "go_fast": fast, "reference": ref, "foolbox": fool, "notebooks": notebooks,
+    (OUT / "results.json").write_text(json.dumps({"go": go, "go_fast": fast, "reference": ref, "foolbox": fool, "torch": torch, "notebooks": notebooks,
                                                   "reproduce": reproduce_summary, "summary": result}, indent=2))
     print(json.dumps(result))
 

@@ -32,6 +32,13 @@ the first dense layer orders features (row, column, channel) in Go and
 (channel, row, column) in PyTorch, so that layer's rows are permuted to match.
 
     .venv-torch/bin/python bench/torch_reference.py --export out/crosscheck/torch-export.json --out out/crosscheck
+
+With --speed it reads make bench's export instead (bench/export's
+"imported" settings) and times, on the CPU, torchattacks' PGD on the PyTorch
+model of models/ with its ONNX file's weights, and onnxruntime's forward
+pass on the file; it prints one JSON line:
+
+    .venv-torch/bin/python bench/torch_reference.py --export out/bench/export.json --speed
 """
 import argparse
 import json
@@ -47,6 +54,7 @@ import torchattacks
 from auto_LiRPA import BoundedModule, BoundedTensor
 from auto_LiRPA.perturbations import PerturbationLpNorm
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True  # Importing idx.py must not leave bench/__pycache__ behind.
 from idx import read_idx  # noqa: E402
@@ -168,16 +176,23 @@ class Normalized(torch.nn.Module):
         return self.net((x - self.mean) / self.std)
 
 
+def torch_model(state, mean, std):
+    """The PyTorch model of models/ (train_torch_mnist.Net) with the given
+    state_dict (its ONNX file's initializers have the same names), behind its
+    normalisation, in eval mode."""
+    sys.path.insert(0, os.path.join(ROOT, "models"))
+    from train_torch_mnist import Net  # noqa: E402
+    net = Net()
+    net.load_state_dict(state)
+    return Normalized(net, mean, std).eval()
+
+
 def imported(spec, x, labels):
     """The PyTorch model of models/ rebuilt with its ONNX file's weights
     (the state_dict's names), attacked by torchattacks: PGD at the settings
     ours uses, then AutoAttack's components."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models"))
-    from train_torch_mnist import Net  # noqa: E402
-    net = Net()
     state = {name: torch.tensor(w["values"], dtype=torch.float32).reshape(w["dims"]) for name, w in spec["weights"].items()}
-    net.load_state_dict(state)
-    model = Normalized(net, spec["mean"], spec["std"]).eval()
+    model = torch_model(state, spec["mean"], spec["std"])
     x, labels = x[:spec["n"]], labels[:spec["n"]]
     with torch.no_grad():
         predictions = model(x).argmax(1)
@@ -190,14 +205,71 @@ def imported(spec, x, labels):
     return {"predictions": predictions.tolist(), "pgd": pgd.tolist(), "autoattack": autoattack(model, x, labels, spec)}
 
 
+def speed(export):
+    """make bench's imported-model rows (the export's "imported" settings,
+    which bench/export writes): torchattacks' PGD on the PyTorch model with
+    the weights of its ONNX file, and onnxruntime's forward pass on the file
+    itself, on the CPU; returns seconds and images per second."""
+    import onnx
+    import onnxruntime
+    from onnx import numpy_helper
+    s = export["imported"]
+    path = os.path.join(ROOT, s["model"])
+    state = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(path).graph.initializer}
+    model = torch_model(state, s["mean"], s["std"])
+    images = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)
+    labels = read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False).astype(np.int64)
+    nchw = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+    batch, p = s["batch"], s["pgd"]
+    x, y = torch.from_numpy(nchw[:p["n"]]), torch.from_numpy(labels[:p["n"]])
+    attack = torchattacks.PGD(model, eps=p["epsilon"], alpha=p["step_size"], steps=p["steps"], random_start=p["random_start"])
+    torch.manual_seed(0)
+    attack(x[:batch], y[:batch])  # A first batch, as ours compiles before its timing.
+    log(f"torch_reference.py --speed: torchattacks PGD-{p['steps']} on {p['n']} images, batches of {batch}")
+    start = time.perf_counter()
+    for i in range(0, p["n"], batch):
+        attack(x[i:i + batch], y[i:i + batch])
+    pgd_s = time.perf_counter() - start
+    # onnxruntime on the file itself, from pixels to probabilities as
+    # Predict does: normalise, run, softmax, in batches of the same size.
+    options = onnxruntime.SessionOptions()
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    mean = np.asarray(s["mean"], np.float32).reshape(1, -1, 1, 1)
+    std = np.asarray(s["std"], np.float32).reshape(1, -1, 1, 1)
+    pixels = nchw[:s["forward_images"]]
+
+    def forward():
+        for i in range(0, len(pixels), batch):
+            logits = session.run(None, {name: (pixels[i:i + batch] - mean) / std})[0]
+            e = np.exp(logits - logits.max(1, keepdims=True))
+            e / e.sum(1, keepdims=True)
+
+    forward()  # Warm.
+    log(f"torch_reference.py --speed: onnxruntime's forward pass on {len(pixels)} images")
+    runs, start = 3, time.perf_counter()
+    for _ in range(runs):
+        forward()
+    forward_s = (time.perf_counter() - start) / runs
+    return {"pgd_seconds": pgd_s, "forward_seconds": forward_s, "forward_images_per_s": len(pixels) / forward_s,
+            "torch": torch.__version__, "torchattacks": torchattacks.__version__, "onnxruntime": onnxruntime.__version__,
+            "torch_threads": torch.get_num_threads()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--export", required=True)
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", help="where torch-reference.json goes (not with --speed)")
     parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--speed", action="store_true", help="time make bench's imported-model rows; print them as one JSON line")
     args = parser.parse_args()
     with open(args.export) as f:
         export = json.load(f)
+    if args.speed:
+        print(json.dumps(speed(export)))
+        return
+    if not args.out:
+        parser.error("--out: name the folder for torch-reference.json")
     n = export["n"]
     x = read_idx(os.path.join(export["mnist_dir"], "t10k-images-idx3-ubyte.gz"), True)[:n]
     labels = torch.from_numpy(read_idx(os.path.join(export["mnist_dir"], "t10k-labels-idx1-ubyte.gz"), False)[:n].astype(np.int64))

@@ -2,7 +2,8 @@
 // network in TensorFlow: the configuration, the trained weights, where the
 // MNIST files are, the attack's settings, and the (image, target) pairs with
 // the number of steps the Go attack took on each; and the settings of the
-// attack-suite timings that bench/foolbox_reference.py --speed runs.
+// attack-suite timings that bench/foolbox_reference.py --speed runs, and
+// of the imported model's that bench/torch_reference.py --speed runs.
 //
 //	go run ./bench/export -checkpoint checkpoints/cnn -out out/bench/export.json
 package main
@@ -54,6 +55,10 @@ func main() {
 		}
 		steps[i] = adv.Steps
 	}
+	imported, err := bench.ImportedSettings(".")
+	if err != nil {
+		log.Fatal(err)
+	}
 	doc := struct {
 		*bench.ModelExport
 		BatchSize int            `json:"batch_size"`
@@ -62,8 +67,9 @@ func main() {
 		Pairs     map[string]any `json:"pairs"`
 		Speed     map[string]any `json:"speed"`    // For foolbox_reference.py --speed.
 		AdvTrain  map[string]any `json:"advtrain"` // For reference.py's adversarial-training epoch.
+		Imported  map[string]any `json:"imported"` // For torch_reference.py --speed.
 	}{model, training.DefaultOptions().BatchSize, run.StepSize, run.MaxSteps,
-		map[string]any{"indices": indices, "targets": targets, "steps": steps}, bench.SpeedSettings(), bench.AdvTrainSettings()}
+		map[string]any{"indices": indices, "targets": targets, "steps": steps}, bench.SpeedSettings(), bench.AdvTrainSettings(), imported}
 	if err := bench.WriteJSON(*out, doc); err != nil {
 		log.Fatal(err)
 	}
