@@ -104,31 +104,28 @@ def go_benchmarks(binary, benchmarks=BENCHMARKS, env=None):
     return results
 
 
-def reference(export):
-    log("reference: Keras/TensorFlow")
-    out = subprocess.run([str(BENCH_VENV_PYTHON), str(ROOT / "bench" / "reference.py"), "--export", str(export)],
+def run_reference(what, python, script, *args):
+    """Runs bench/script with python and args; returns the JSON line it ends with."""
+    log(f"reference: {what}")
+    out = subprocess.run([str(python), str(ROOT / "bench" / script), *map(str, args)],
                          capture_output=True, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     if out.returncode != 0:
-        raise SystemExit(f"reference.py failed:\n{out.stderr[-4000:]}")
+        raise SystemExit(f"{script} {' '.join(map(str, args))} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def reference(export):
+    return run_reference("Keras/TensorFlow", BENCH_VENV_PYTHON, "reference.py", "--export", export)
 
 
 def foolbox_speed(export):
-    log("reference: Foolbox 3.3.4 on TensorFlow (PGD, DeepFool, Carlini-Wagner)")
-    out = subprocess.run([str(BENCH_VENV_PYTHON), str(ROOT / "bench" / "foolbox_reference.py"), "--export", str(export), "--speed"],
-                         capture_output=True, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    if out.returncode != 0:
-        raise SystemExit(f"foolbox_reference.py failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_reference("Foolbox 3.3.4 on TensorFlow (PGD, DeepFool, Carlini-Wagner)", BENCH_VENV_PYTHON,
+                         "foolbox_reference.py", "--export", export, "--speed")
 
 
 def torch_speed(export):
-    log("reference: torchattacks 3.5.1 on torch and onnxruntime (the imported PyTorch model)")
-    out = subprocess.run([str(TORCH_VENV_PYTHON), str(ROOT / "bench" / "torch_reference.py"), "--export", str(export), "--speed"],
-                         capture_output=True, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    if out.returncode != 0:
-        raise SystemExit(f"torch_reference.py --speed failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_reference("torchattacks 3.5.1 on torch and onnxruntime (the imported PyTorch model)", TORCH_VENV_PYTHON,
+                         "torch_reference.py", "--export", export, "--speed")
 
 
 def reproduce_rss():
