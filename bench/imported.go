@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/classifier"
@@ -39,7 +40,7 @@ func ImportedPGD(lastIterate bool) *attack.PGD {
 // the JSON beside its ONNX file (one definition: what its training script
 // wrote), root being the repository's root.
 func ImportedNormalisation(root string) (mean, std []float32, err error) {
-	path := filepath.Join(root, ImportedModel[:len(ImportedModel)-len(".onnx")]+".json")
+	path := filepath.Join(root, strings.TrimSuffix(ImportedModel, ".onnx")+".json")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
