@@ -52,11 +52,14 @@ import (
 	"github.com/advmlgo/advml/pkg/certify"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/training"
 )
 
 // checkpoints are the shipped networks both sides use, by name: the
 // article's model, the robust model (which AutoAttack runs against) and the
 // certified one, whose bounds prove much at every budget.
+// The first, the tutorial's, is trained here when absent (as
+// bench/crosscheck does); the others are committed.
 var checkpoints = []struct{ name, dir string }{{"article", "checkpoints/cnn"}, {"robust", "checkpoints/robust"}, {"certified", "checkpoints/certified"}}
 
 // autoAttackModel is the checkpoint AutoAttack runs against.
@@ -167,6 +170,14 @@ func run(f flags) error {
 	}
 	models := make([]*cnn.Model, len(checkpoints))
 	for i, c := range checkpoints {
+		if i == 0 {
+			t, err := training.LoadOrTrain(b, c.dir, data, cnn.Default, training.DefaultOptions(), false)
+			if err != nil {
+				return err
+			}
+			models[i] = t.Model
+			continue
+		}
 		if models[i], err = cnn.Load(b, c.dir); err != nil {
 			return fmt.Errorf("%w (the checkpoints are committed: restore %s with git checkout)", err, c.dir)
 		}
