@@ -377,7 +377,7 @@ func evaluate(m *cnn.Model, test *mnist.Split, f flags) (Evaluation, error) {
 	e.RobustAccuracy = round(float64(robust) / float64(f.n))
 	e.SanityPassed = true
 	for _, c := range slices.Concat(byPGD.Sanity, byAutoAttack.Sanity) {
-		if !c.Passed {
+		if c.Failed() {
 			e.SanityPassed = false
 			e.FailedChecks = append(e.FailedChecks, c.String())
 		}

@@ -88,7 +88,7 @@ table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f3f3f3; }
 td:first-child, th:first-child { text-align: left; }
-.pass { color: #176b2c; } .fail { color: #b00020; font-weight: bold; }
+.pass { color: #176b2c; } .fail { color: #b00020; font-weight: bold; } .skip { color: #666; }
 .gallery { display: flex; flex-wrap: wrap; gap: 1em; }
 .gallery figure { margin: 0; width: 200px; }
 .gallery img { width: 84px; height: auto; image-rendering: pixelated; border: 1px solid #ccc; }
@@ -117,7 +117,7 @@ dt { font-weight: bold; }
 <h2 id="sanity">Sanity checks</h2>
 <p>A failed check means the robust accuracy above should not be trusted as it stands.</p>
 <ul id="sanity-checks">
-{{range .S.Sanity}}<li class="{{if .Passed}}pass{{else}}fail{{end}}">{{if .Passed}}✓{{else}}✗{{end}} {{.Name}}: {{.Detail}}</li>
+{{range .S.Sanity}}<li class="{{if .Skipped}}skip{{else if .Passed}}pass{{else}}fail{{end}}">{{if .Skipped}}– {{.Name}}: skipped:{{else if .Passed}}✓ {{.Name}}:{{else}}✗ {{.Name}}:{{end}} {{.Detail}}</li>
 {{end}}</ul>
 
 <h2 id="curve">Robust accuracy against ε</h2>

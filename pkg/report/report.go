@@ -155,9 +155,10 @@ type Summary struct {
 
 // Check is a sanity check in the Summary.
 type Check struct {
-	Name   string `json:"name"`
-	Passed bool   `json:"passed"`
-	Detail string `json:"detail"`
+	Name    string `json:"name"`
+	Passed  bool   `json:"passed"`
+	Skipped bool   `json:"skipped,omitempty"` // Could not run: neither passed nor failed.
+	Detail  string `json:"detail"`
 }
 
 // Class is one class's line in the Summary.
@@ -187,8 +188,8 @@ func (r *Report) Summary() Summary {
 		s.AfterAttack = append(s.AfterAttack, out)
 	}
 	for _, c := range e.Sanity {
-		s.Sanity = append(s.Sanity, Check{Name: c.Name, Passed: c.Passed, Detail: c.Detail})
-		s.SanityPassed = s.SanityPassed && c.Passed
+		s.Sanity = append(s.Sanity, Check{Name: c.Name, Passed: c.Passed, Skipped: c.Skipped, Detail: c.Detail})
+		s.SanityPassed = s.SanityPassed && !c.Failed()
 	}
 	for _, c := range e.PerClass {
 		cl := Class{Name: r.Name(c.Class), Images: c.N, CleanAccuracy: round(c.CleanAccuracy)}

@@ -84,8 +84,11 @@ func Merge(parts ...*Report) (*Report, error) {
 			case i < 0:
 				ch.Detail = partDetail(ch, k)
 				whole.Sanity = append(whole.Sanity, ch)
-			case whole.Sanity[i].Passed && !ch.Passed:
+			case !whole.Sanity[i].Failed() && ch.Failed():
 				whole.Sanity[i] = Check{Name: ch.Name, Detail: partDetail(ch, k)}
+			case whole.Sanity[i].Skipped && ch.Passed:
+				// Run on this part, skipped on an earlier one.
+				whole.Sanity[i] = ch
 			}
 		}
 	}
@@ -119,7 +122,7 @@ func Merge(parts ...*Report) (*Report, error) {
 }
 
 func partDetail(c Check, part int) string {
-	if c.Passed {
+	if !c.Failed() {
 		return c.Detail
 	}
 	return fmt.Sprintf("part %d: %s", part, c.Detail)

@@ -52,7 +52,9 @@ type ClassReport struct {
 // attacks, at each budget of epsilons. Every attack must measure its budget
 // in the same norm. At each budget the attacks run in turn, each on the
 // images that resisted those before it, so the ensemble's cost falls as it
-// goes. The sanity checks run alongside (see Check).
+// goes. A minimal attack (one that is not attack.FixedEpsilon) searches
+// once per image for all the budgets, its result clipped to each. The
+// sanity checks run alongside (see Check).
 func Evaluate(m classifier.Predictor, images []float32, labels []int, attacks []attack.Attack, epsilons ...float64) (*Report, error) {
 	return evaluate(m, images, labels, attacks, nil, epsilons...)
 }
@@ -93,47 +95,93 @@ func evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 		r.AfterAttack[k] = make([]float64, len(epsilons))
 	}
 	agreement := &agreementCheck{}
+	robust := make([][]bool, len(epsilons))
+	fooledBy := make([][]int, len(epsilons))
+	adversarials := make([][]float32, len(epsilons))
+	certified := make([][]bool, len(epsilons))
 	for e, eps := range epsilons {
-		robust := slices.Clone(correct)
-		fooledBy := make([]int, n)
-		for i := range fooledBy {
-			fooledBy[i] = -1
+		robust[e], fooledBy[e], adversarials[e], certified[e] = slices.Clone(correct), make([]int, n), slices.Clone(images), make([]bool, n)
+		for i := range fooledBy[e] {
+			fooledBy[e][i] = -1
 		}
-		adversarials := slices.Clone(images)
-		certified := make([]bool, n)
 		if proven != nil {
-			if certified, err = proven(eps); err != nil {
+			if certified[e], err = proven(eps); err != nil {
 				return nil, fmt.Errorf("robustness: %w", err)
 			}
-			r.Proven = append(r.Proven, certified)
+			r.Proven = append(r.Proven, certified[e])
 		}
-		for k, a := range attacks {
-			var left []int
-			for i, ok := range robust {
-				if ok && !certified[i] {
-					left = append(left, i)
+	}
+	// left lists the images attack k still has to try at budget e.
+	left := func(e int) []int {
+		var out []int
+		for i, ok := range robust[e] {
+			if ok && !certified[e][i] {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	// fooled records what res (at its budget index re) did to the images
+	// of indices (res's images, in order) that attack k tried at budget e.
+	fooled := func(k, e int, res *attack.Result, re int, indices []int, tried []bool) {
+		for j, i := range indices {
+			if tried[j] && res.Success[re][j] {
+				robust[e][i], fooledBy[e][i] = false, k
+				copy(g.Image(adversarials[e], i), g.Image(res.Clipped[re], j))
+			}
+		}
+	}
+	for k, a := range attacks {
+		if _, fixed := a.(attack.FixedEpsilon); fixed {
+			// A fixed-budget attack searches within each budget apart.
+			for e, eps := range epsilons {
+				if indices := left(e); len(indices) > 0 {
+					sub, subLabels := pick(g, images, labels, indices)
+					res, err := a.Run(m, sub, attack.Misclassification{Labels: subLabels}, eps)
+					if err != nil {
+						return nil, fmt.Errorf("robustness: %v at ε=%g: %w", a, eps, err)
+					}
+					agreement.add(res)
+					fooled(k, e, res, 0, indices, allTrue(len(indices)))
 				}
 			}
-			if len(left) > 0 {
-				sub, subLabels := pick(g, images, labels, left)
-				res, err := a.Run(m, sub, attack.Misclassification{Labels: subLabels}, eps)
-				if err != nil {
-					return nil, fmt.Errorf("robustness: %v at ε=%g: %w", a, eps, err)
-				}
-				agreement.add(res)
-				for j, i := range left {
-					if res.Success[0][j] {
-						robust[i], fooledBy[i] = false, k
-						copy(g.Image(adversarials, i), g.Image(res.Clipped[0], j))
+		} else {
+			// A minimal attack searches once per image, without a budget,
+			// and its one result is clipped to every budget: it runs on the
+			// images left at any budget, and each budget takes the images
+			// it had left.
+			var union []int
+			for i := range n {
+				for e := range epsilons {
+					if robust[e][i] && !certified[e][i] {
+						union = append(union, i)
+						break
 					}
 				}
 			}
-			r.AfterAttack[k][e] = fraction(robust)
+			if len(union) > 0 {
+				sub, subLabels := pick(g, images, labels, union)
+				res, err := a.Run(m, sub, attack.Misclassification{Labels: subLabels}, epsilons...)
+				if err != nil {
+					return nil, fmt.Errorf("robustness: %v at ε=%v: %w", a, epsilons, err)
+				}
+				agreement.add(res)
+				for e := range epsilons {
+					tried := make([]bool, len(union))
+					for j, i := range union {
+						tried[j] = robust[e][i] && !certified[e][i]
+					}
+					fooled(k, e, res, e, union, tried)
+				}
+			}
 		}
-		r.Robust = append(r.Robust, robust)
-		r.FooledBy = append(r.FooledBy, fooledBy)
-		r.Adversarials = append(r.Adversarials, adversarials)
-		r.RobustAccuracy = append(r.RobustAccuracy, fraction(robust))
+		for e := range epsilons {
+			r.AfterAttack[k][e] = fraction(robust[e])
+		}
+	}
+	r.Robust, r.FooledBy, r.Adversarials = robust, fooledBy, adversarials
+	for e := range epsilons {
+		r.RobustAccuracy = append(r.RobustAccuracy, fraction(robust[e]))
 	}
 	r.PerClass = perClass(labels, correct, r.Robust, g.Classes)
 	r.Sanity, err = sanityChecks(m, images, labels, r, agreement)
@@ -190,6 +238,14 @@ func SideBySide(m classifier.Predictor, images []float32, labels []int, eps floa
 		results = append(results, res)
 	}
 	return results, nil
+}
+
+func allTrue(n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = true
+	}
+	return out
 }
 
 // pick returns the images and labels listed in indices.

@@ -330,3 +330,112 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// predictionsOnly hides a model's gradients behind its Predict.
+type predictionsOnly struct{ m classifier.Predictor }
+
+func (p predictionsOnly) Geometry() classifier.Geometry { return p.m.Geometry() }
+func (p predictionsOnly) Predict(images []float32) ([][]float32, error) {
+	return p.m.Predict(images)
+}
+
+// silent is an attack of a user's own that gives no verdicts of its own
+// (its results leave Claimed unset).
+type silent struct{ attack.Attack }
+
+func (s silent) Run(m classifier.Predictor, images []float32, crit attack.Criterion, epsilons ...float64) (*attack.Result, error) {
+	res, err := s.Attack.Run(m, images, crit, epsilons...)
+	if err != nil {
+		return nil, err
+	}
+	res.Claimed = nil
+	return res, nil
+}
+
+// A check that cannot run is shown as skipped, neither passed nor failed,
+// and an attack whose results carry no verdicts is counted apart rather
+// than crashing the evaluation.
+func TestSkippedChecksAndResultsWithoutVerdicts(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 4)
+	check := func(r *robustness.Report, name string) robustness.Check {
+		for _, c := range r.Sanity {
+			if c.Name == name {
+				return c
+			}
+		}
+		t.Fatalf("no check named %q in %v", name, r.Sanity)
+		return robustness.Check{}
+	}
+	square := attack.NewSquare(attack.Linf)
+	square.MaxQueries = 20
+	r, err := robustness.Evaluate(predictionsOnly{m}, images, labels, []attack.Attack{square}, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := check(r, "non-zero gradients"); c.Passed || !c.Skipped || c.Failed() || !strings.HasPrefix(c.String(), "– non-zero gradients: skipped: ") {
+		t.Errorf("the gradient check of a model without gradients: %+v, %q; want skipped", c, c)
+	}
+	r, err = robustness.Evaluate(m, images, labels, []attack.Attack{silent{attack.NewFGSM()}}, 0.1)
+	if err != nil {
+		t.Fatalf("an attack without verdicts: %v", err)
+	}
+	if c := check(r, "attack verdicts agree with re-prediction"); !c.Skipped || c.Failed() || !strings.Contains(c.Detail, "Claimed unset") {
+		t.Errorf("no verdicts at all: %+v; want the check skipped, saying why", c)
+	}
+	r, err = robustness.Evaluate(m, images, labels, []attack.Attack{silent{attack.NewFGSM()}, liar{lightPGD()}}, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := check(r, "attack verdicts agree with re-prediction"); !c.Failed() || !strings.Contains(c.Detail, "gave no verdict") {
+		t.Errorf("a lying attack beside a silent one: %+v; want the check failed, the silent results counted apart", c)
+	}
+}
+
+// counted counts the searches of a minimal attack.
+type counted struct {
+	attack.Attack
+	runs *int
+}
+
+func (c counted) Run(m classifier.Predictor, images []float32, crit attack.Criterion, epsilons ...float64) (*attack.Result, error) {
+	*c.runs++
+	return c.Attack.Run(m, images, crit, epsilons...)
+}
+
+// A minimal attack searches once for every budget of an evaluation, and
+// the evaluation is the one each budget would have on its own.
+func TestMinimalAttackSearchesOnce(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 6)
+	epsilons := []float64{0.02, 0.08, 0.3}
+	runs := 0
+	fgsm := attack.NewFGSM()
+	deepfool := counted{attack.NewDeepFool(attack.Linf), &runs}
+	r, err := robustness.Evaluate(m, images, labels, []attack.Attack{fgsm, deepfool}, epsilons...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 {
+		t.Errorf("DeepFool searched %d times for %d budgets, want once", runs, len(epsilons))
+	}
+	for e, eps := range epsilons {
+		alone, err := robustness.Evaluate(m, images, labels, []attack.Attack{fgsm, attack.NewDeepFool(attack.Linf)}, eps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range r.AfterAttack {
+			if r.AfterAttack[k][e] != alone.AfterAttack[k][0] {
+				t.Errorf("ε %g after attack %d: %g with every budget, %g alone", eps, k, r.AfterAttack[k][e], alone.AfterAttack[k][0])
+			}
+		}
+		for i := range r.Robust[e] {
+			if r.Robust[e][i] != alone.Robust[0][i] || r.FooledBy[e][i] != alone.FooledBy[0][i] {
+				t.Errorf("ε %g image %d: robust %v by %d with every budget, %v by %d alone", eps, i, r.Robust[e][i], r.FooledBy[e][i], alone.Robust[0][i], alone.FooledBy[0][i])
+			}
+		}
+	}
+	if r.RobustAccuracy[0] == r.RobustAccuracy[2] {
+		t.Errorf("robust accuracy %v: the budgets should part the images", r.RobustAccuracy)
+	}
+}

@@ -19,16 +19,26 @@ import (
 type Check struct {
 	Name   string
 	Passed bool
-	Detail string
+	// Skipped tells that the check could not run (a model that gives
+	// predictions only has no gradients to look at): neither passed nor
+	// failed, and Detail says why.
+	Skipped bool
+	Detail  string
 }
 
-// String is one line: "✓ name: detail" or "✗ name: detail".
+// Failed tells whether the check ran and failed.
+func (c Check) Failed() bool { return !c.Passed && !c.Skipped }
+
+// String is one line: "✓ name: detail", "✗ name: detail", or
+// "– name: skipped: detail".
 func (c Check) String() string {
-	mark := "✓"
-	if !c.Passed {
-		mark = "✗"
+	switch {
+	case c.Skipped:
+		return fmt.Sprintf("– %s: skipped: %s", c.Name, c.Detail)
+	case c.Passed:
+		return fmt.Sprintf("✓ %s: %s", c.Name, c.Detail)
 	}
-	return fmt.Sprintf("%s %s: %s", mark, c.Name, c.Detail)
+	return fmt.Sprintf("✗ %s: %s", c.Name, c.Detail)
 }
 
 // Thresholds of the checks.
@@ -52,6 +62,7 @@ const (
 // adversarials stay within budget and in [0, 1].
 type agreementCheck struct {
 	judged, agree  int
+	unclaimed      int // Verdicts an attack's result did not give (no Claimed).
 	outsideBudget  int
 	worstExcess    float64
 	outsideBounds  int
@@ -68,9 +79,14 @@ func (a *agreementCheck) add(res *attack.Result) {
 			// same image unless a minimal attack's search went beyond the
 			// budget, and only then can the two be compared.
 			if res.Budgeted || res.Distance.Measure(g.Image(res.Originals, i), g.Image(res.Raw[e], i)) <= eps {
-				a.judged++
-				if res.Claimed[e][i] == res.Success[e][i] {
-					a.agree++
+				switch {
+				case e >= len(res.Claimed) || i >= len(res.Claimed[e]):
+					a.unclaimed++
+				default:
+					a.judged++
+					if res.Claimed[e][i] == res.Success[e][i] {
+						a.agree++
+					}
 				}
 			}
 			// What the attack itself produced when it searched within the
@@ -97,14 +113,29 @@ func (a *agreementCheck) add(res *attack.Result) {
 	}
 }
 
+// verdicts is the check that the attacks' own verdicts agree with
+// re-prediction; results that carry no verdicts (an attack of the user's
+// that leaves Claimed unset) are counted apart, and a check with none to
+// judge is skipped.
+func (a *agreementCheck) verdicts() Check {
+	c := Check{Name: "attack verdicts agree with re-prediction", Passed: a.agree == a.judged,
+		Detail: fmt.Sprintf("%d of %d verdicts (one per attack, budget and image it judged)", a.agree, a.judged)}
+	if a.unclaimed > 0 {
+		c.Detail += fmt.Sprintf("; %d results gave no verdict (Claimed unset)", a.unclaimed)
+	}
+	if a.judged == 0 && a.unclaimed > 0 {
+		c.Passed, c.Skipped, c.Detail = false, true, fmt.Sprintf("no attack gave its own verdicts (Claimed unset) on %d results", a.unclaimed)
+	}
+	return c
+}
+
 func sanityChecks(m classifier.Predictor, images []float32, labels []int, r *Report, agreement *agreementCheck) ([]Check, error) {
 	checks := []Check{
 		{Name: "adversarials in [0, 1]", Passed: agreement.outsideBounds == 0,
 			Detail: fmt.Sprintf("%d values outside; the adversarials range over [%.3g, %.3g]", agreement.outsideBounds, agreement.adversarialMin, agreement.adversarialMax)},
 		{Name: "perturbations within budget", Passed: agreement.outsideBudget == 0,
 			Detail: fmt.Sprintf("%d adversarials beyond their %v budget (worst by %.3g)", agreement.outsideBudget, r.Distance, agreement.worstExcess)},
-		{Name: "attack verdicts agree with re-prediction", Passed: agreement.agree == agreement.judged,
-			Detail: fmt.Sprintf("%d of %d verdicts (one per attack, budget and image it judged)", agreement.agree, agreement.judged)},
+		agreement.verdicts(),
 	}
 	deterministic, err := deterministicCheck(m, images)
 	if err != nil {
@@ -118,7 +149,7 @@ func sanityChecks(m classifier.Predictor, images []float32, labels []int, r *Rep
 		}
 		checks = append(checks, gradients, outputs)
 	} else {
-		checks = append(checks, Check{Name: "gradients", Passed: true, Detail: "not checked: the model gives predictions only"})
+		checks = append(checks, Check{Name: "non-zero gradients", Skipped: true, Detail: "the model gives predictions only"})
 	}
 	return checks, nil
 }
