@@ -24,16 +24,29 @@ type QueryPoint struct {
 
 // QueryCurve runs the attack that withBudget returns for each budget of
 // queries (a black-box attack with that MaxQueries and a fixed seed) on
-// images under crit, unbounded, and measures what it found in d: how the
-// distance an attacker reaches falls with the queries it may ask.
+// images under crit and measures what it found in d: how the distance an
+// attacker reaches, or its success, changes with the queries it may ask.
+// A minimal attack (HopSkipJump, SimBA) runs unbounded; a fixed-budget
+// attack (Square) needs its budget ε, given as the one optional eps, and
+// a minimal attack given eps has its result clipped to it.
 func QueryCurve(m classifier.Predictor, images []float32, crit attack.Criterion, d attack.Distance,
-	budgets []int, withBudget func(queries int) attack.Attack) ([]QueryPoint, error) {
+	budgets []int, withBudget func(queries int) attack.Attack, eps ...float64) ([]QueryPoint, error) {
 	if len(budgets) == 0 {
 		return nil, fmt.Errorf("robustness: QueryCurve: no budgets: give at least one number of queries")
 	}
+	if len(eps) > 1 {
+		return nil, fmt.Errorf("robustness: QueryCurve: %d budgets ε %v: give at most one (a curve per ε)", len(eps), eps)
+	}
 	var points []QueryPoint
 	for _, q := range budgets {
-		res, err := withBudget(q).Run(m, images, crit)
+		a := withBudget(q)
+		if a == nil {
+			return nil, fmt.Errorf("robustness: QueryCurve: withBudget(%d) returned no attack", q)
+		}
+		if _, fixed := a.(attack.FixedEpsilon); fixed && len(eps) == 0 {
+			return nil, fmt.Errorf("robustness: QueryCurve: %v is a fixed-budget attack: give its ε as QueryCurve's last argument", a)
+		}
+		res, err := a.Run(m, images, crit, eps...)
 		if err != nil {
 			return nil, fmt.Errorf("robustness: QueryCurve at %d queries: %w", q, err)
 		}

@@ -41,3 +41,29 @@ func TestQueryCurve(t *testing.T) {
 		t.Error("a NaN median where every image was fooled")
 	}
 }
+
+// A fixed-budget black-box attack (Square) draws its curve at the budget
+// it is given, and without one says what is missing.
+func TestQueryCurveOfAFixedBudgetAttack(t *testing.T) {
+	m := testutil.Trained(t)
+	images, labels := testImages(t, 4)
+	square := func(q int) attack.Attack {
+		a := attack.NewSquare(attack.Linf)
+		a.MaxQueries, a.Seed = q, 1
+		return a
+	}
+	crit := attack.Misclassification{Labels: labels}
+	points, err := robustness.QueryCurve(m, images, crit, attack.Linf, []int{1, 300}, square, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(points[1].SuccessRate > 0 && points[1].SuccessRate >= points[0].SuccessRate) || points[1].MedianDistance > 0.3+1e-6 {
+		t.Errorf("Square at ε 0.3 after 1 and 300 queries: %v; want success that grows, within the budget", points)
+	}
+	if _, err := robustness.QueryCurve(m, images, crit, attack.Linf, []int{1}, square); err == nil || !strings.Contains(err.Error(), "ε") {
+		t.Errorf("Square without ε: %v, want an error asking for it", err)
+	}
+	if _, err := robustness.QueryCurve(m, images, crit, attack.Linf, []int{1}, square, 0.1, 0.3); err == nil {
+		t.Error("two budgets ε: no error")
+	}
+}
