@@ -128,7 +128,7 @@ func New(m classifier.Differentiable, of Output) *Computer {
 // Compute returns the Jacobian for images given flat (n×pixels, row-major).
 func (c *Computer) Compute(images []float32) (*Jacobian, error) {
 	g := c.m.Geometry()
-	n, err := g.Count(images)
+	n, err := g.CheckImages(images)
 	if err != nil {
 		return nil, fmt.Errorf("jacobian: %w", err)
 	}

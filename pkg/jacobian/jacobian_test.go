@@ -64,6 +64,14 @@ func TestShapeAndSlices(t *testing.T) {
 	if _, err := j.Targets([]int{3}); err == nil {
 		t.Error("one target for three images: no error")
 	}
+	// Pixels outside [0, 1] are named, as every entry point names them.
+	scaled := make([]float32, 784)
+	for p, v := range test.Images[:784] {
+		scaled[p] = 255 * v
+	}
+	if _, err := jacobian.Compute(m, scaled, jacobian.Probabilities); err == nil || !strings.Contains(err.Error(), "jacobian: ") || !strings.Contains(err.Error(), "divide them by 255") {
+		t.Errorf("an image in 0..255: %v, want a one-line error naming the pixel", err)
+	}
 }
 
 func TestLogitsJacobianIsTheLinearPath(t *testing.T) {

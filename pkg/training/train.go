@@ -46,7 +46,7 @@ type Model interface {
 // validation accuracy takes the validation loss's place (see Adversary).
 // The returned History holds every epoch's metrics.
 func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
-	if err := checkSplit("validation", valSet); err != nil {
+	if err := checkSplit("validation", valSet, m.Geometry()); err != nil {
 		return nil, err
 	}
 	s, err := NewSession(m, trainSet, opts)
@@ -140,7 +140,7 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if err := checkSplit("training", trainSet); err != nil {
+	if err := checkSplit("training", trainSet, m.Geometry()); err != nil {
 		return nil, err
 	}
 	if m.Store().NumVariables() == 0 {
@@ -277,7 +277,7 @@ func newDataset(m Model, s *mnist.Split, opts Options) (*dataset.InMemoryDataset
 	for i, l := range s.Labels {
 		labels[i] = int32(l)
 	}
-	images := tensors.FromFlatDataAndDimensions(s.Images, n, mnist.Rows, mnist.Cols, 1)
+	images := tensors.FromFlatDataAndDimensions(s.Images, m.Geometry().Dims(n)...)
 	inputs := []any{images}
 	if opts.Adversary.Active() {
 		inputs = append(inputs, tensors.FromFlatDataAndDimensions(labels, n, 1))
@@ -340,15 +340,14 @@ func distribute(m Model, ds *dataset.InMemoryDataset, n int, opts Options) (trai
 	return acc, nil
 }
 
-func checkSplit(what string, s *mnist.Split) error {
+func checkSplit(what string, s *mnist.Split, g classifier.Geometry) error {
 	if s == nil || s.Len() == 0 {
 		return fmt.Errorf("training: the %s set is empty", what)
 	}
-	if len(s.Images) != s.Len()*mnist.Rows*mnist.Cols {
-		return fmt.Errorf("training: the %s set has %d labels but %d pixel values (want %d×784)",
-			what, s.Len(), len(s.Images), s.Len())
-	}
-	if err := classifier.CheckClasses("label", s.Labels, mnist.NumClasses); err != nil {
+	// Before the first epoch, not at its end: the images' count and
+	// geometry, their pixels in [0, 1] (a set in 0..255 is named here), the
+	// labels.
+	if _, err := g.CheckLabeled(s.Images, s.Labels); err != nil {
 		return fmt.Errorf("training: the %s set: %w", what, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package training_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,6 +203,18 @@ func TestBadOptionsAndData(t *testing.T) {
 	bad.Labels[3] = 11
 	if _, err := training.Train(m, bad, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the training set: label 11 of image 3 is not a class: use 0 to 9") {
 		t.Errorf("label 11: %v", err)
+	}
+	// Pixels in 0..255 are named before the first epoch, in either set.
+	scaled := head(data.Train, 10)
+	scaled.Images = slices.Clone(scaled.Images)
+	for i := range scaled.Images {
+		scaled.Images[i] *= 255
+	}
+	if _, err := training.Train(m, scaled, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the training set: ") || !strings.Contains(err.Error(), "divide them by 255") {
+		t.Errorf("a training set in 0..255: %v, want a one-line error naming it", err)
+	}
+	if _, err := training.Train(m, head(data.Train, 10), scaled, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the validation set: ") {
+		t.Errorf("a validation set in 0..255: %v, want a one-line error naming it", err)
 	}
 }
 
