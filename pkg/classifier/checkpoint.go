@@ -5,7 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 )
 
@@ -60,6 +65,14 @@ func Exists(dir string) bool {
 // model's store, which must not hold weights yet: build the model with
 // New on a new store, then Load. The graph's variables then take the
 // checkpoint's values in place of their initialisers'.
+//
+// Load then builds the model's graph once and checks that it is the
+// checkpoint's architecture: every weight the graph asks for is in the
+// checkpoint with the shape asked (a renamed or resized layer would
+// otherwise stay at its random start, silently), and every weight of the
+// checkpoint under the graph's scopes is used (a layer the model lost).
+// The checkpoint's training state (the optimizer's moments, the step,
+// metrics) is kept for a training that goes on, and not checked.
 func (m *Model) Load(dir string) error {
 	if !Exists(dir) {
 		return fmt.Errorf("classifier.Load: %w in %s (no checkpoint-*.json): train a model and Save it there first", ErrNoCheckpoint, dir)
@@ -70,5 +83,86 @@ func (m *Model) Load(dir string) error {
 	if _, err := checkpoint.Load(m.store).Dir(dir).Immediate().Done(); err != nil {
 		return fmt.Errorf("classifier.Load: reading checkpoint in %s: %w", dir, err)
 	}
+	if err := m.checkArchitecture(); err != nil {
+		return fmt.Errorf("classifier.Load: the checkpoint in %s is not this model's: %w", dir, err)
+	}
 	return nil
+}
+
+// checkArchitecture builds the logits of one blank image on the store that
+// Load filled, and compares the weights the graph asks for with those it
+// loaded.
+func (m *Model) checkArchitecture() (err error) {
+	loaded := map[string]bool{}
+	for v := range m.store.IterVariables() {
+		loaded[v.Path()] = true
+	}
+	exec, err := model.NewExec(m.backend, m.store, func(scope *model.Scope, x *Node) *Node {
+		return m.logits(scope, x)
+	})
+	if err != nil {
+		return err
+	}
+	defer exec.Finalize()
+	x := tensors.FromFlatDataAndDimensions(make([]float32, m.geometry.Pixels()), m.geometry.Dims(1)...)
+	defer x.MustFinalizeAll()
+	out, g, err := exec.CallWithGraph(x)
+	if err != nil {
+		// A weight of another shape than the checkpoint's is found here.
+		return firstLine(err)
+	}
+	for _, t := range out {
+		t.MustFinalizeAll()
+	}
+	var missing, unused []string
+	used := map[string]bool{} // The top scopes of the weights the graph uses.
+	for v := range m.store.IterVariables() {
+		if !v.InUseByGraph(g) {
+			continue
+		}
+		used[topScope(v.Path())] = true
+		if !loaded[v.Path()] {
+			missing = append(missing, v.Path())
+		}
+	}
+	for v := range m.store.IterVariables() {
+		if top := topScope(v.Path()); top != "" && loaded[v.Path()] && !v.InUseByGraph(g) && used[top] {
+			unused = append(unused, v.Path())
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(unused)
+	switch {
+	case len(missing) > 0:
+		var have []string
+		for path := range loaded {
+			if top := topScope(path); top != "" && used[top] {
+				have = append(have, path)
+			}
+		}
+		slices.Sort(have)
+		return fmt.Errorf("the model's weight %s (and %d more) is not in it: a layer renamed or added? (its weights there: %s)", missing[0], len(missing)-1, strings.Join(have, ", "))
+	case len(unused) > 0:
+		return fmt.Errorf("its weight %s (and %d more) is not used by the model: a layer renamed or removed?", unused[0], len(unused)-1)
+	}
+	return nil
+}
+
+// topScope is the first element of a variable's path: "/cnn/dense/weights"
+// is in "cnn".
+func topScope(path string) string {
+	path = strings.TrimPrefix(path, "/")
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+// firstLine keeps an error to one line (GoMLX's panics carry stacks).
+func firstLine(err error) error {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return errors.New(s)
 }
