@@ -80,6 +80,7 @@ func (m *Model) Load(dir string) error {
 	if n := m.store.NumVariables(); n > 0 {
 		return fmt.Errorf("classifier.Load: the model's store already holds %d variables: load into a model built on a new store (model.NewStore())", n)
 	}
+	m.fresh = false
 	if _, err := checkpoint.Load(m.store).Dir(dir).Immediate().Done(); err != nil {
 		return fmt.Errorf("classifier.Load: reading checkpoint in %s: %w", dir, err)
 	}

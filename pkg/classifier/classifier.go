@@ -95,9 +95,24 @@ type Model struct {
 	store    *model.Store
 	logits   LogitsFunc
 
+	// fresh: built on a new store and never loaded, so that its weights,
+	// once made, are its initialisers' (see InitialWeights).
+	fresh bool
+
 	mu       sync.Mutex
 	predict  *model.Exec
 	evaluate *model.Exec
+}
+
+// InitialWeights tells whether the model's weights are still the ones its
+// initialisers drew when a graph first ran (a prediction, an attack): the
+// model was built on a new store, not loaded, and not trained (its store
+// has no optimizer step). Training then draws them again from its own
+// seed, so that Options.Seed decides the model whatever ran before. Weights
+// set by hand on the store do not count: build the model on a store that
+// holds them.
+func (m *Model) InitialWeights() bool {
+	return m.fresh && m.store.GetVariable("/global_step") == nil
 }
 
 // New returns the classifier whose logits logits builds, with the weights
@@ -115,7 +130,7 @@ func New(backend compute.Backend, store *model.Store, g Geometry, logits LogitsF
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	return &Model{geometry: g, backend: backend, store: store, logits: logits}, nil
+	return &Model{geometry: g, backend: backend, store: store, logits: logits, fresh: store.NumVariables() == 0}, nil
 }
 
 // Geometry describes the images the model takes and its classes.

@@ -79,3 +79,37 @@ func TestLoadOrFitRefusesAStoreThatHoldsWeights(t *testing.T) {
 func equal(a, b [][]float32) bool {
 	return slices.EqualFunc(a, b, func(x, y []float32) bool { return slices.Equal(x, y) })
 }
+
+// Options.Seed decides the starting weights of a model of one's own even
+// when it predicted before training (which draws its weights, unseeded).
+func TestSeedDecidesAfterAPrediction(t *testing.T) {
+	full := testutil.MNIST(t)
+	train, val := head(full.Train, 500), head(full.Validation, 100)
+	images := full.Test.Images[:20*mnist.Pixels]
+	fit := func(seed int64, predictFirst bool) [][]float32 {
+		t.Helper()
+		m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, testutil.Linear)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if predictFirst {
+			if _, err := m.Predict(images); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := training.Train(m, train, val, options(1, seed)); err != nil {
+			t.Fatal(err)
+		}
+		p, err := m.Predict(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if !equal(fit(7, true), fit(7, false)) {
+		t.Error("seed 7 trained another model after a prediction than without one: the seed was not used")
+	}
+	if equal(fit(7, true), fit(8, true)) {
+		t.Error("seeds 7 and 8 trained the same model after a prediction")
+	}
+}

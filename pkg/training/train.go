@@ -143,12 +143,8 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	if err := checkSplit("training", trainSet, m.Geometry()); err != nil {
 		return nil, err
 	}
-	if m.Store().NumVariables() == 0 {
-		// A model without weights yet: they are created by the first
-		// training step, from the store's random state.
-		if err := m.Store().SetRNGStateFromSeed(opts.Seed); err != nil {
-			return nil, fmt.Errorf("training: seeding the weights' initialisation: %w", err)
-		}
+	if err := seedWeights(m, opts.Seed); err != nil {
+		return nil, err
 	}
 	ds, err := newDataset(m, trainSet, opts)
 	if err != nil {
@@ -338,6 +334,37 @@ func distribute(m Model, ds *dataset.InMemoryDataset, n int, opts Options) (trai
 		return nil, fmt.Errorf("training: splitting batches over %d devices: %w", opts.Devices, err)
 	}
 	return acc, nil
+}
+
+// seedWeights makes opts.Seed decide the starting weights. A model without
+// weights yet gets them from the first training step, drawn from the
+// store's random state seeded here. A model whose weights its initialisers
+// drew unseeded, when it predicted before training (classifier.Model's
+// InitialWeights), gets them drawn again, from the seed, as if it had not.
+// Loaded, imported or trained weights are kept.
+func seedWeights(m Model, seed int64) error {
+	store := m.Store()
+	if store.NumVariables() == 0 {
+		if err := store.SetRNGStateFromSeed(seed); err != nil {
+			return fmt.Errorf("training: seeding the weights' initialisation: %w", err)
+		}
+		return nil
+	}
+	if f, ok := m.(interface{ InitialWeights() bool }); !ok || !f.InitialWeights() {
+		return nil
+	}
+	for v := range store.IterVariables() {
+		if err := v.Reset(); err != nil {
+			return fmt.Errorf("training: drawing the weights again from the seed: %w", err)
+		}
+	}
+	if err := store.SetRNGStateFromSeed(seed); err != nil {
+		return fmt.Errorf("training: seeding the weights' initialisation: %w", err)
+	}
+	if err := store.InitializeVariables(m.Backend(), nil); err != nil {
+		return fmt.Errorf("training: drawing the weights again from the seed: %w", err)
+	}
+	return nil
 }
 
 func checkSplit(what string, s *mnist.Split, g classifier.Geometry) error {
