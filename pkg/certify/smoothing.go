@@ -26,16 +26,34 @@ const Abstain = -1
 // this project's classifiers take). Clipping is part of the base
 // classifier, so the guarantee is unchanged.
 //
-// No field has a default: start from NewSmoothing, which sets Cohen et al.'s
-// N0 and Alpha and a sample count sized for a CPU.
+// A zero field means its default, as for the attacks' settings: the zero
+// Smoothing is NewSmoothing(0.25) with Seed 0.
 type Smoothing struct {
-	Sigma float64 // The noise's standard deviation, positive.
-	N0    int     // Samples that choose the class to certify; positive.
-	N     int     // Samples that estimate its probability; positive.
+	Sigma float64 // The noise's standard deviation, positive (0: 0.25).
+	N0    int     // Samples that choose the class to certify, at least 1 (0: 100).
+	N     int     // Samples that estimate its probability, at least 1 (0: 10,000).
 	// Alpha is the probability that a certificate (or a prediction) is
-	// wrong because of the sampling; in (0, 1).
+	// wrong because of the sampling; in (0, 1) (0: 0.001).
 	Alpha float64
 	Seed  int64 // Of the noise: one seed repeats a run.
+}
+
+// WithDefaults returns the settings as they run: a copy with every zero
+// replaced by its documented default.
+func (s Smoothing) WithDefaults() Smoothing {
+	if s.Sigma == 0 {
+		s.Sigma = 0.25
+	}
+	if s.N0 == 0 {
+		s.N0 = 100
+	}
+	if s.N == 0 {
+		s.N = 10000
+	}
+	if s.Alpha == 0 {
+		s.Alpha = 0.001
+	}
+	return s
 }
 
 // NewSmoothing returns smoothing at noise level sigma with N0 = 100 and
@@ -46,17 +64,23 @@ func NewSmoothing(sigma float64) Smoothing {
 	return Smoothing{Sigma: sigma, N0: 100, N: 10000, Alpha: 0.001, Seed: 1}
 }
 
+// settings checks s with its defaults filled in, and returns them.
+func (s Smoothing) settings() (Smoothing, error) {
+	s = s.WithDefaults()
+	return s, s.validate()
+}
+
 func (s Smoothing) validate() error {
 	const hint = " (certify.NewSmoothing(σ) holds usual settings)"
 	switch {
 	case !(s.Sigma > 0) || math.IsInf(s.Sigma, 1):
-		return fmt.Errorf("certify: smoothing's σ is %g: use a positive noise level, such as 0.25 or 0.5%s", s.Sigma, hint)
+		return fmt.Errorf("certify: smoothing's σ is %g: use a positive noise level, such as 0.25 or 0.5 (0 for the default 0.25)%s", s.Sigma, hint)
 	case s.N0 < 1:
-		return fmt.Errorf("certify: smoothing's N0 is %d: draw at least 1 sample to choose the class, such as 100%s", s.N0, hint)
+		return fmt.Errorf("certify: smoothing's N0 is %d: draw at least 1 sample to choose the class (0 for the default 100)%s", s.N0, hint)
 	case s.N < 1:
-		return fmt.Errorf("certify: smoothing's N is %d: draw at least 1 sample to bound the class's probability, such as 10000%s", s.N, hint)
+		return fmt.Errorf("certify: smoothing's N is %d: draw at least 1 sample to bound the class's probability (0 for the default 10,000)%s", s.N, hint)
 	case !(s.Alpha > 0 && s.Alpha < 1):
-		return fmt.Errorf("certify: smoothing's α is %g: use a probability in (0, 1), such as 0.001%s", s.Alpha, hint)
+		return fmt.Errorf("certify: smoothing's α is %g: use a probability in (0, 1) (0 for the default 0.001)%s", s.Alpha, hint)
 	}
 	return nil
 }
@@ -95,7 +119,8 @@ func (s *Smoothed) CertifiedAccuracy(r float64) float64 {
 // the image abstains unless the Clopper-Pearson lower bound of that
 // frequency exceeds 1/2.
 func (s Smoothing) Certify(p classifier.Predictor, images []float32, labels []int) (*Smoothed, error) {
-	if err := s.validate(); err != nil {
+	s, err := s.settings()
+	if err != nil {
 		return nil, err
 	}
 	if p == nil {
@@ -134,7 +159,8 @@ func (s Smoothing) Certify(p classifier.Predictor, images []float32, labels []in
 // noisy samples, and the most frequent class unless a two-sided binomial
 // test cannot tell it from the runner-up at level Alpha (then Abstain).
 func (s Smoothing) Predict(p classifier.Predictor, images []float32) ([]int, error) {
-	if err := s.validate(); err != nil {
+	s, err := s.settings()
+	if err != nil {
 		return nil, err
 	}
 	if p == nil {

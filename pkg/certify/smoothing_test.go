@@ -145,6 +145,28 @@ func TestSmoothingOnTheShippedModel(t *testing.T) {
 	}
 }
 
+// The zero Smoothing runs with the documented defaults: NewSmoothing(0.25)
+// with seed 0.
+func TestZeroSmoothingIsTheDefault(t *testing.T) {
+	img, labels := images(0.7), []int{1}
+	want := certify.NewSmoothing(0.25)
+	want.Seed = 0
+	if got := (certify.Smoothing{}).WithDefaults(); got != want {
+		t.Errorf("Smoothing{}.WithDefaults() = %+v, want %+v", got, want)
+	}
+	zero, err := certify.Smoothing{}.Certify(halfSpace{}, img, labels)
+	if err != nil {
+		t.Fatalf("the zero Smoothing: %v", err)
+	}
+	full, err := want.Certify(halfSpace{}, img, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zero.Radii[0] != full.Radii[0] || zero.Sigma != 0.25 {
+		t.Errorf("the zero Smoothing certified radius %g at σ %g, its defaults %g", zero.Radii[0], zero.Sigma, full.Radii[0])
+	}
+}
+
 func TestSmoothingBadInput(t *testing.T) {
 	good := certify.NewSmoothing(0.25)
 	img, labels := images(0.7), []int{1}
@@ -153,12 +175,11 @@ func TestSmoothingBadInput(t *testing.T) {
 		s    certify.Smoothing
 		want string
 	}{
-		{"σ = 0", func() certify.Smoothing { s := good; s.Sigma = 0; return s }(), "σ is 0"},
 		{"σ < 0", func() certify.Smoothing { s := good; s.Sigma = -1; return s }(), "σ is -1"},
 		{"σ NaN", func() certify.Smoothing { s := good; s.Sigma = math.NaN(); return s }(), "σ is NaN"},
-		{"N0 = 0", func() certify.Smoothing { s := good; s.N0 = 0; return s }(), "N0 is 0"},
-		{"N = 0", func() certify.Smoothing { s := good; s.N = 0; return s }(), "N is 0"},
-		{"α = 0", func() certify.Smoothing { s := good; s.Alpha = 0; return s }(), "α is 0"},
+		{"N0 < 0", func() certify.Smoothing { s := good; s.N0 = -1; return s }(), "N0 is -1"},
+		{"N < 0", func() certify.Smoothing { s := good; s.N = -5; return s }(), "N is -5"},
+		{"α < 0", func() certify.Smoothing { s := good; s.Alpha = -0.1; return s }(), "α is -0.1"},
 		{"α = 1", func() certify.Smoothing { s := good; s.Alpha = 1; return s }(), "α is 1"},
 	} {
 		_, err := tc.s.Certify(halfSpace{}, img, labels)

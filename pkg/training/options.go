@@ -12,10 +12,15 @@ import (
 // improve, and RestoreBestWeights false keeps the last epoch's weights, as
 // Keras' defaults do. Start from DefaultOptions for the settings this
 // project trains with.
+//
+// A zero field means its documented default, as for the attacks' settings,
+// so Options{} trains: at most 20 epochs of batches of 64 with Adam at
+// 0.001, and Keras' EarlyStopping as it comes (patience 0, the last epoch's
+// weights kept), seed 0. DefaultOptions are the project's settings.
 type Options struct {
-	MaxEpochs    int     // Upper bound on epochs (Keras' epochs); at least 1.
-	BatchSize    int     // Mini-batch size; at least 1.
-	LearningRate float64 // Adam's learning rate; positive.
+	MaxEpochs    int     // Upper bound on epochs (Keras' epochs); at least 1 (0: 20).
+	BatchSize    int     // Mini-batch size; at least 1 (0: 64).
+	LearningRate float64 // Adam's learning rate; positive (0: 0.001).
 	// CosineDecay anneals Adam's rate from LearningRate to 0 along half a
 	// cosine over MaxEpochs epochs (GoMLX's cosineschedule), so the last
 	// epochs take small steps. Early stopping still applies: give it a
@@ -75,15 +80,30 @@ func DefaultOptions() Options {
 	return Options{MaxEpochs: 20, BatchSize: 64, LearningRate: 0.001, Patience: 2, RestoreBestWeights: true, Seed: 1}
 }
 
+// WithDefaults returns the settings as they train: a copy with every zero
+// replaced by its documented default.
+func (o Options) WithDefaults() Options {
+	if o.MaxEpochs == 0 {
+		o.MaxEpochs = 20
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 64
+	}
+	if o.LearningRate == 0 {
+		o.LearningRate = 0.001
+	}
+	return o
+}
+
 func (o Options) validate() error {
 	const hint = " (training.DefaultOptions() holds the project's settings)"
 	switch {
 	case o.MaxEpochs < 1:
-		return fmt.Errorf("training: MaxEpochs is %d: train at least 1 epoch%s", o.MaxEpochs, hint)
+		return fmt.Errorf("training: MaxEpochs is %d: train at least 1 epoch (0 for the default 20)%s", o.MaxEpochs, hint)
 	case o.BatchSize < 1:
-		return fmt.Errorf("training: BatchSize is %d: use at least 1%s", o.BatchSize, hint)
+		return fmt.Errorf("training: BatchSize is %d: use at least 1 (0 for the default 64)%s", o.BatchSize, hint)
 	case !(o.LearningRate > 0) || math.IsInf(o.LearningRate, 1):
-		return fmt.Errorf("training: LearningRate is %g: use a positive rate such as 0.001%s", o.LearningRate, hint)
+		return fmt.Errorf("training: LearningRate is %g: use a positive rate (0 for the default 0.001)%s", o.LearningRate, hint)
 	case o.Patience < 0:
 		return fmt.Errorf("training: Patience is %d: use 0 or more epochs", o.Patience)
 	case !(o.MinDelta >= 0) || math.IsInf(o.MinDelta, 1):

@@ -137,6 +137,7 @@ type Session struct {
 // mini-batches, seeded by opts.Seed; against opts.Adversary if it has a
 // Mode).
 func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) {
+	opts = opts.WithDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}

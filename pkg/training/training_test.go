@@ -1,6 +1,8 @@
 package training_test
 
 import (
+	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/gomlx/gomlx/ml/model"
 	"math"
 	"slices"
 	"strings"
@@ -177,10 +179,9 @@ func TestBadOptionsAndData(t *testing.T) {
 		change func(*training.Options)
 		want   string
 	}{
-		{func(o *training.Options) { o.MaxEpochs = 0 }, "MaxEpochs is 0"},
 		{func(o *training.Options) { o.MaxEpochs = -1 }, "MaxEpochs is -1"},
-		{func(o *training.Options) { o.BatchSize = 0 }, "BatchSize is 0"},
-		{func(o *training.Options) { o.LearningRate = 0 }, "LearningRate is 0"},
+		{func(o *training.Options) { o.BatchSize = -64 }, "BatchSize is -64"},
+		{func(o *training.Options) { o.LearningRate = -0.001 }, "LearningRate is -0.001"},
 		{func(o *training.Options) { o.LearningRate = math.NaN() }, "LearningRate is NaN"},
 		{func(o *training.Options) { o.Patience = -1 }, "Patience is -1"},
 		{func(o *training.Options) { o.MinDelta = -0.1 }, "MinDelta is -0.1"},
@@ -215,6 +216,26 @@ func TestBadOptionsAndData(t *testing.T) {
 	}
 	if _, err := training.Train(m, head(data.Train, 10), scaled, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the validation set: ") {
 		t.Errorf("a validation set in 0..255: %v, want a one-line error naming it", err)
+	}
+}
+
+// The zero Options train, with the documented defaults.
+func TestZeroOptionsTrain(t *testing.T) {
+	want := training.Options{MaxEpochs: 20, BatchSize: 64, LearningRate: 0.001}
+	if got := (training.Options{}).WithDefaults(); got != want {
+		t.Errorf("Options{}.WithDefaults() = %+v, want %+v", got, want)
+	}
+	data := testutil.MNIST(t)
+	m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, testutil.Linear)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := training.Train(m, head(data.Train, 640), head(data.Validation, 100), training.Options{})
+	if err != nil {
+		t.Fatalf("training.Options{}: %v", err)
+	}
+	if n := len(h.Epochs); n < 1 || n > 20 || h.Epochs[n-1].ValAccuracy < 0.5 {
+		t.Errorf("training.Options{} trained %+v, want at most 20 epochs ending above 50%%", h.Epochs)
 	}
 }
 
