@@ -49,8 +49,7 @@ func largestOther(logits, classes *graph.Node) *graph.Node {
 // crossEntropy is −log softmax(logits)[class] per image: Foolbox's and
 // torchattacks' loss. [B].
 func crossEntropy(logits, classes *graph.Node) *graph.Node {
-	oneHot := graph.OneHot(classes, logits.Shape().Dimensions[1], logits.DType())
-	return graph.Neg(graph.ReduceSum(graph.Mul(oneHot, graph.LogSoftmax(logits, -1)), -1))
+	return classifier.CrossEntropy(logits, classes)
 }
 
 // perImage reduces x over every axis but the first, keeping them (for

@@ -225,6 +225,15 @@ func Classify(p Predictor, images []float32) (classes []int, confidences []float
 	return classes, confidences, nil
 }
 
+// CrossEntropy is −log softmax(logits)[class] per image, [batch], for
+// logits [batch, classes] and classes [batch] (integers): the loss that
+// Keras' evaluate reports and that Foolbox's and torchattacks' attacks
+// climb. The attacks, Evaluate and the sanity checks all take it from here.
+func CrossEntropy(logits, classes *Node) *Node {
+	oneHot := OneHot(classes, logits.Shape().Dimensions[1], logits.DType())
+	return Neg(ReduceSum(Mul(oneHot, LogSoftmax(logits, -1)), -1))
+}
+
 // Evaluate returns the mean cross-entropy loss and the accuracy of the model
 // on images (flat) with their labels, as Keras' model.evaluate does.
 func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy float64, err error) {
@@ -239,9 +248,7 @@ func (m *Model) Evaluate(images []float32, labels []int) (meanLoss, accuracy flo
 	exec, err := cachedExec(m, &m.evaluate, func(scope *model.Scope, x, y *Node) (*Node, *Node) {
 		logits := m.logits(scope, x)
 		labels := Reshape(y, -1)
-		// Cross-entropy per example: -log softmax(logits)[label].
-		oneHot := OneHot(labels, m.geometry.Classes, logits.DType())
-		lossSum := Neg(ReduceAllSum(Mul(oneHot, LogSoftmax(logits))))
+		lossSum := ReduceAllSum(CrossEntropy(logits, labels))
 		predicted := ConvertDType(ArgMax(logits, -1), y.DType())
 		correct := ConvertDType(Equal(predicted, labels), logits.DType())
 		return lossSum, ReduceAllSum(correct)

@@ -131,3 +131,24 @@ func TestPredictAnyBatchSize(t *testing.T) {
 		}
 	}
 }
+
+// CrossEntropy is −log softmax(logits)[class], computed here by hand.
+func TestCrossEntropy(t *testing.T) {
+	logits := [][]float32{{2, 0, -1}, {0.5, 0.5, 3}}
+	classes := []int32{0, 1}
+	out, err := ExecOnce(testutil.XLA(t), func(l, c *Node) *Node { return classifier.CrossEntropy(l, c) }, logits, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.Value().([]float32)
+	for i, row := range logits {
+		sum := 0.0
+		for _, v := range row {
+			sum += math.Exp(float64(v))
+		}
+		want := math.Log(sum) - float64(row[classes[i]])
+		if math.Abs(float64(got[i])-want) > 1e-5 {
+			t.Errorf("image %d: %g, want %g", i, got[i], want)
+		}
+	}
+}

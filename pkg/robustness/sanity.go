@@ -194,7 +194,7 @@ func gradientChecks(m classifier.Differentiable, images []float32, labels []int)
 	n := min(sample, len(labels))
 	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, y *Node) (*Node, *Node) {
 		logits, vjp := classifier.LogitsWithVJP(scope, m, x)
-		loss := Neg(ReduceAllSum(Mul(OneHot(y, g.Classes, logits.DType()), LogSoftmax(logits, -1))))
+		loss := ReduceAllSum(classifier.CrossEntropy(logits, y))
 		grad := vjp(Gradient(loss, logits)[0]) // As the attacks compute it.
 		zero := Equal(grad, ZerosLike(grad))
 		allZero := ReduceLogicalAnd(Reshape(zero, n, -1), -1)
