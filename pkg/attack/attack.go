@@ -102,14 +102,12 @@ func newCall(m classifier.Predictor, images []float32, crit Criterion) (*call, e
 // subset returns the call restricted to the images listed in indices (their
 // clean probabilities too, once known).
 func (c *call) subset(indices []int) *call {
-	s := &call{m: c.m, g: c.g, n: len(indices), crit: c.crit, classes: make([]int32, len(indices))}
-	k := c.g.Classes
-	for j, i := range indices {
-		s.images = append(s.images, c.g.Image(c.images, i)...)
-		s.classes[j] = c.classes[i]
-		if c.clean != nil {
-			s.clean = append(s.clean, c.clean[i*k:(i+1)*k]...)
-		}
+	s := &call{m: c.m, g: c.g, n: len(indices), crit: c.crit, images: c.g.Select(c.images, indices), classes: classifier.Pick(c.classes, indices)}
+	if c.clean != nil {
+		// The clean probabilities are rows of Classes values: a 1×Classes
+		// image each.
+		rows := classifier.Geometry{Rows: 1, Cols: c.g.Classes, Channels: 1, Classes: c.g.Classes}
+		s.clean = rows.Select(c.clean, indices)
 	}
 	s.crit = subsetCriterion{c.crit, indices}
 	return s
@@ -125,19 +123,10 @@ func (s subsetCriterion) IsAdversarial(i int, probabilities []float32) bool {
 	return s.Criterion.IsAdversarial(s.indices[i], probabilities)
 }
 
-func (s subsetCriterion) Classes() []int { return pick(s.Criterion.Classes(), s.indices) }
+func (s subsetCriterion) Classes() []int { return classifier.Pick(s.Criterion.Classes(), s.indices) }
 
-func (s subsetCriterion) TrueLabels() []int { return pick(s.Criterion.TrueLabels(), s.indices) }
-
-func pick(xs, indices []int) []int {
-	if xs == nil {
-		return nil
-	}
-	out := make([]int, len(indices))
-	for j, i := range indices {
-		out[j] = xs[i]
-	}
-	return out
+func (s subsetCriterion) TrueLabels() []int {
+	return classifier.Pick(s.Criterion.TrueLabels(), s.indices)
 }
 
 // judge predicts images (flat, one per image of the call) with a forward

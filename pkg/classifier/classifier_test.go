@@ -2,6 +2,7 @@ package classifier_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,5 +151,26 @@ func TestCrossEntropy(t *testing.T) {
 		if math.Abs(float64(got[i])-want) > 1e-5 {
 			t.Errorf("image %d: %g, want %g", i, got[i], want)
 		}
+	}
+}
+
+// Select and Pick copy the images and labels listed, in order, repeats
+// included, and the copies do not alias the originals.
+func TestSelectAndPick(t *testing.T) {
+	g := classifier.Geometry{Rows: 1, Cols: 2, Channels: 1, Classes: 3}
+	images := []float32{0, 0.1, 0.2, 0.3, 0.4, 0.5}
+	sub := g.Select(images, []int{2, 0, 2})
+	if want := []float32{0.4, 0.5, 0, 0.1, 0.4, 0.5}; !slices.Equal(sub, want) {
+		t.Errorf("Select = %v, want %v", sub, want)
+	}
+	sub[0] = 1
+	if images[4] != 0.4 {
+		t.Error("Select's copy aliases the images")
+	}
+	if got := classifier.Pick([]int{7, 8, 9}, []int{2, 0, 2}); !slices.Equal(got, []int{9, 7, 9}) {
+		t.Errorf("Pick = %v", got)
+	}
+	if classifier.Pick[int](nil, []int{1}) != nil {
+		t.Error("Pick of nil is not nil")
 	}
 }

@@ -166,3 +166,28 @@ func ParseLayout(s string) (Layout, error) {
 	}
 	return Auto, fmt.Errorf("layout %q: use auto, nchw or nhwc", s)
 }
+
+// Select returns copies of the images (flat) listed in indices, in that
+// order (indices may repeat): the one place images are picked by index, for
+// the attacks, the evaluations and the datasets alike. It panics on an index
+// out of range, as a slice index would.
+func (g Geometry) Select(images []float32, indices []int) []float32 {
+	out := make([]float32, 0, len(indices)*g.Pixels())
+	for _, i := range indices {
+		out = append(out, g.Image(images, i)...)
+	}
+	return out
+}
+
+// Pick returns xs[i] for each i of indices (the labels or classes that go
+// with Select's images); nil for nil xs.
+func Pick[T any](xs []T, indices []int) []T {
+	if xs == nil {
+		return nil
+	}
+	out := make([]T, len(indices))
+	for j, i := range indices {
+		out[j] = xs[i]
+	}
+	return out
+}

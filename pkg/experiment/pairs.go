@@ -13,13 +13,8 @@ import (
 // (n×784), and the attack's criterion with the labels filled in.
 func RandomPairs(split *mnist.Split, n int, seed int64) ([]float32, attack.TargetedMisclassification) {
 	indices, targets := PairIndices(split, n, seed)
-	images := make([]float32, 0, len(indices)*mnist.Rows*mnist.Cols)
-	crit := attack.TargetedMisclassification{Targets: targets, Labels: make([]int, len(indices))}
-	for i, idx := range indices {
-		images = append(images, split.Image(idx)...)
-		crit.Labels[i] = split.Labels[idx]
-	}
-	return images, crit
+	sub := split.Subset(indices)
+	return sub.Images, attack.TargetedMisclassification{Targets: targets, Labels: sub.Labels}
 }
 
 // PairIndices is RandomPairs' draw: the indices of the images in split and

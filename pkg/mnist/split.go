@@ -1,6 +1,10 @@
 package mnist
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/advmlgo/advml/pkg/classifier"
+)
 
 // Split is a set of labelled examples held in memory.
 type Split struct {
@@ -25,18 +29,12 @@ func (s *Split) Image(i int) []float32 {
 // indices, in that order; indices may repeat. It panics if an index is out
 // of range, like a slice index would.
 func (s *Split) Subset(indices []int) *Split {
-	out := &Split{
-		Images: make([]float32, len(indices)*Pixels),
-		Labels: make([]int, len(indices)),
-	}
-	for j, i := range indices {
+	for _, i := range indices {
 		if i < 0 || i >= s.Len() {
 			panic(fmt.Sprintf("mnist: Split.Subset: index %d out of range [0,%d)", i, s.Len()))
 		}
-		copy(out.Images[j*Pixels:(j+1)*Pixels], s.Image(i))
-		out.Labels[j] = s.Labels[i]
 	}
-	return out
+	return &Split{Images: Geometry.Select(s.Images, indices), Labels: classifier.Pick(s.Labels, indices)}
 }
 
 // Data is MNIST as Load returns it.

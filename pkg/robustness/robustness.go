@@ -250,13 +250,7 @@ func allTrue(n int) []bool {
 
 // pick returns the images and labels listed in indices.
 func pick(g classifier.Geometry, images []float32, labels []int, indices []int) ([]float32, []int) {
-	sub := make([]float32, 0, len(indices)*g.Pixels())
-	subLabels := make([]int, len(indices))
-	for j, i := range indices {
-		sub = append(sub, g.Image(images, i)...)
-		subLabels[j] = labels[i]
-	}
-	return sub, subLabels
+	return g.Select(images, indices), classifier.Pick(labels, indices)
 }
 
 func fraction(flags []bool) float64 {
