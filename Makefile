@@ -12,6 +12,7 @@
 #   make crosscheck  the attacks against Foolbox, bounds against auto_LiRPA, AutoAttack against torchattacks
 #   make profile     a training step and a batch Jacobian split into their operations, timed
 #   make docker-test build the Docker image without a registry and run the tutorial inside it
+#   make fashion-mnist  install Fashion-MNIST (-data fashion) from Debian's package, with apt
 #   make lock        re-resolve requirements.txt from requirements.in for every supported Python
 #   make lock-torch  re-resolve bench/torch-requirements.txt (the PyTorch references of make crosscheck, Python 3.10)
 #
@@ -31,7 +32,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python lock lock-torch plugin kernel lab-config go-modules chromium lab notebooks run reproduce robust certify blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
+.PHONY: setup python lock lock-torch plugin kernel lab-config go-modules chromium fashion-mnist lab notebooks run reproduce robust certify blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -71,6 +72,10 @@ go-modules:
 
 chromium:
 	scripts/install-chromium.sh
+
+# Fashion-MNIST, the second data set (-data fashion), from Debian's package.
+fashion-mnist:
+	scripts/install-fashion-mnist.sh
 
 # JupyterLab on loopback with token authentication (the URL with the token is printed).
 lab: setup
@@ -150,7 +155,7 @@ $(BENCH_VENV)/.requirements-installed: bench/requirements.txt
 # the two cores idle (the Go half waits on XLA's compiles, the notebook half
 # on kernels and the browser), so together they take less than one after
 # the other. Every line they print starts with the half's name.
-test: setup chromium lint
+test: setup chromium fashion-mnist lint
 	$(MAKE) --no-print-directory -j2 PREFIX_OUTPUT=1 test-go test-notebooks
 
 # The Docker image built and run without a container registry: the base image

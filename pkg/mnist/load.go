@@ -2,6 +2,7 @@ package mnist
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -9,6 +10,9 @@ import (
 // reads the copy in the GoMNIST module with a 6,000-example validation set
 // drawn with seed 0.
 type Options struct {
+	// Dataset is the data set to read: MNIST (the zero value) or Fashion,
+	// from their usual places unless Dir says otherwise.
+	Dataset Dataset
 	// Dir, when set, is the folder to read the four files from
 	// (TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile),
 	// instead of the GoMNIST module.
@@ -16,8 +20,8 @@ type Options struct {
 	// Download fetches the files missing from Dir before reading (see
 	// Download). It requires Dir.
 	Download bool
-	// NoVerify skips the sha256 check of the files, e.g. to read
-	// Fashion-MNIST, which has the same file names and format.
+	// NoVerify skips the sha256 check of the files, e.g. to read a data
+	// set of one's own in MNIST's format.
 	NoVerify bool
 	// ValidationSize is the number of training examples moved to the
 	// validation set: DefaultValidationSize when zero, none when negative
@@ -32,8 +36,18 @@ type Options struct {
 // training examples into Train and Validation. See Options and the package
 // documentation for the sources.
 func Load(opts Options) (*Data, error) {
+	if err := opts.Dataset.validate(); err != nil {
+		return nil, err
+	}
 	dir := opts.Dir
 	switch {
+	case opts.Dataset != MNIST && opts.Download:
+		return nil, fmt.Errorf("mnist: Options.Download fetches MNIST only: install %s (make fashion-mnist), or put its four files in Options.Dir", opts.Dataset.Title())
+	case dir == "" && opts.Dataset == Fashion:
+		dir = FashionDir
+		if !hasFiles(dir) {
+			return nil, fmt.Errorf("mnist: Fashion-MNIST is not in %s: install Debian's package %s with `make fashion-mnist` (or `apt-get install dataset-fashion-mnist` as root), or set Options.Dir to a folder of its four files", dir, FashionPackage)
+		}
 	case dir != "" && opts.Download:
 		if err := Download(dir); err != nil {
 			return nil, err
@@ -46,13 +60,16 @@ func Load(opts Options) (*Data, error) {
 			return nil, err
 		}
 	}
-	verify := !opts.NoVerify
+	sums := opts.Dataset.sums()
+	if opts.NoVerify {
+		sums = nil
+	}
 
 	var train, test *Split
 	var trainErr, testErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { train, trainErr = loadSplit(dir, TrainImagesFile, TrainLabelsFile, verify) })
-	wg.Go(func() { test, testErr = loadSplit(dir, TestImagesFile, TestLabelsFile, verify) })
+	wg.Go(func() { train, trainErr = loadSplit(dir, TrainImagesFile, TrainLabelsFile, sums) })
+	wg.Go(func() { test, testErr = loadSplit(dir, TestImagesFile, TestLabelsFile, sums) })
 	wg.Wait()
 	if trainErr != nil {
 		return nil, trainErr
@@ -65,5 +82,5 @@ func Load(opts Options) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Data{Train: train, Validation: validation, Test: test, Source: dir}, nil
+	return &Data{Train: train, Validation: validation, Test: test, Source: dir, Dataset: opts.Dataset}, nil
 }

@@ -14,7 +14,7 @@ var rawTrain = sync.OnceValues(func() (*Split, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadSplit(dir, TrainImagesFile, TrainLabelsFile, true)
+	return loadSplit(dir, TrainImagesFile, TrainLabelsFile, checksums)
 })
 
 func TestLoadDefault(t *testing.T) {

@@ -50,4 +50,6 @@ type Data struct {
 	Test *Split
 	// Source is the folder the four files were read from.
 	Source string
+	// Dataset is the data set read: its Title and ClassNames name it.
+	Dataset Dataset
 }

@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 )
 
-// readFile reads dir/name whole and, when verify is set, checks its sha256
-// sum against the canonical one.
-func readFile(dir, name string, verify bool) ([]byte, error) {
+// readFile reads dir/name whole and, when sums is not nil, checks its
+// sha256 sum against the canonical one there.
+func readFile(dir, name string, sums map[string]string) ([]byte, error) {
 	path := filepath.Join(dir, name)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -24,8 +24,8 @@ func readFile(dir, name string, verify bool) ([]byte, error) {
 	if err != nil {
 		return nil, &FileError{File: path, Kind: ErrRead, Detail: err.Error(), Err: err}
 	}
-	if verify {
-		if err := checkSum(data, name, path); err != nil {
+	if sums != nil {
+		if err := checkSumIn(sums, data, name, path); err != nil {
 			return nil, err
 		}
 	}
@@ -34,8 +34,11 @@ func readFile(dir, name string, verify bool) ([]byte, error) {
 
 // checkSum compares the sha256 sum of data with the canonical sum of the
 // file called name; path names it in the error.
-func checkSum(data []byte, name, path string) error {
-	want, ok := checksums[name]
+func checkSum(data []byte, name, path string) error { return checkSumIn(checksums, data, name, path) }
+
+// checkSumIn is checkSum against the sums of one data set.
+func checkSumIn(sums map[string]string, data []byte, name, path string) error {
+	want, ok := sums[name]
 	if !ok {
 		return fmt.Errorf("mnist: %s: no canonical checksum for file name %q", path, name)
 	}
@@ -50,12 +53,12 @@ func checkSum(data []byte, name, path string) error {
 }
 
 // loadSplit reads the images and labels files of one split from dir.
-func loadSplit(dir, imagesName, labelsName string, verify bool) (*Split, error) {
-	imgData, err := readFile(dir, imagesName, verify)
+func loadSplit(dir, imagesName, labelsName string, sums map[string]string) (*Split, error) {
+	imgData, err := readFile(dir, imagesName, sums)
 	if err != nil {
 		return nil, err
 	}
-	lblData, err := readFile(dir, labelsName, verify)
+	lblData, err := readFile(dir, labelsName, sums)
 	if err != nil {
 		return nil, err
 	}
