@@ -7,6 +7,7 @@
 //	go run ./cmd/reproduce                 # what `make reproduce` runs
 //	go run ./cmd/reproduce -load           # reuse checkpoints/cnn
 //	go run ./cmd/reproduce -pairs 1000 -out /tmp/figures
+//	go run ./cmd/reproduce -data fashion   # the same on Fashion-MNIST (checkpoints/cnn-fashion, out-fashion)
 package main
 
 import (
@@ -34,26 +35,36 @@ func main() {
 		seed          = flag.Int64("seed", 1, "seed of the weights, the shuffling, the validation split and the pairs")
 		stepSize      = flag.Float64("step", attack.DefaultStepSize, "ε of the ascent step")
 		maxSteps      = flag.Int("max-steps", attack.DefaultMaxSteps, "step limit per pair")
+		data          mnist.Dataset
 	)
+	flag.Var(&data, "data", "the data set: mnist or fashion (Fashion-MNIST; the default -checkpoint and -out get -fashion appended)")
 	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["checkpoint"] {
+		*checkpointDir = data.Folder(*checkpointDir)
+	}
+	if !set["out"] {
+		*outDir = data.Folder(*outDir)
+	}
 	log.SetFlags(0)
 	log.SetPrefix("reproduce: ")
-	if err := run(*checkpointDir, *load, *outDir, *pairs, *seed, *stepSize, *maxSteps); err != nil {
+	if err := run(data, *checkpointDir, *load, *outDir, *pairs, *seed, *stepSize, *maxSteps); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(checkpointDir string, load bool, outDir string, numPairs int, seed int64, stepSize float64, maxSteps int) error {
+func run(dataset mnist.Dataset, checkpointDir string, load bool, outDir string, numPairs int, seed int64, stepSize float64, maxSteps int) error {
 	b, err := backend.New()
 	if err != nil {
 		return err
 	}
 	log.Printf("engine: %s", b.Description())
-	data, err := mnist.Load(mnist.Options{Seed: seed})
+	data, err := mnist.Load(mnist.Options{Dataset: dataset, Seed: seed})
 	if err != nil {
 		return err
 	}
-	log.Printf("MNIST from %s: %d train, %d validation, %d test", data.Source, data.Train.Len(), data.Validation.Len(), data.Test.Len())
+	log.Printf("%s from %s: %d train, %d validation, %d test", dataset.Title(), data.Source, data.Train.Len(), data.Validation.Len(), data.Test.Len())
 
 	if load && !cnn.Exists(checkpointDir) {
 		return fmt.Errorf("-load: no checkpoint in %s: run without -load to train one", checkpointDir)
@@ -99,6 +110,7 @@ func run(checkpointDir string, load bool, outDir string, numPairs int, seed int6
 	}
 
 	summary := Summary{
+		Data:          dataset.String(),
 		Backend:       backend.Label(b),
 		Params:        m.NumParams(),
 		Epochs:        len(trained.History.Epochs),
@@ -122,6 +134,7 @@ func run(checkpointDir string, load bool, outDir string, numPairs int, seed int6
 // With -load, Epochs and EarlyStopped describe the training that produced
 // the checkpoint (from its saved history), and Seconds.Train is 0.
 type Summary struct {
+	Data          string           `json:"data"`
 	Backend       string           `json:"backend"`
 	Params        int              `json:"params"`
 	Epochs        int              `json:"epochs"`

@@ -101,3 +101,27 @@ func (d Dataset) sums() map[string]string {
 	}
 	return checksums
 }
+
+// Set reads a -data flag (ParseDataset), so that a Dataset is a flag.Value:
+//
+//	var data mnist.Dataset
+//	flag.Var(&data, "data", "the data set: mnist or fashion")
+func (d *Dataset) Set(s string) error {
+	v, err := ParseDataset(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Folder is the folder of a file or checkpoint made from this data set:
+// dir itself for MNIST, dir with "-fashion" appended for Fashion-MNIST, so
+// that the programs' default folders (checkpoints/cnn, out/) keep the two
+// apart.
+func (d Dataset) Folder(dir string) string {
+	if d == MNIST {
+		return dir
+	}
+	return strings.TrimRight(dir, "/") + "-" + d.String()
+}

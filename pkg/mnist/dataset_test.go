@@ -61,6 +61,13 @@ func TestDatasetNamesAndErrors(t *testing.T) {
 	if _, err := mnist.ParseDataset("cifar10"); err == nil || !strings.Contains(err.Error(), `"cifar10"`) {
 		t.Errorf("cifar10: %v, want an error naming it", err)
 	}
+	var flagged mnist.Dataset
+	if err := flagged.Set("fashion"); err != nil || flagged != mnist.Fashion || flagged.Set("svhn") == nil {
+		t.Errorf("Set: %v, %v", flagged, err)
+	}
+	if mnist.Fashion.Folder("checkpoints/cnn/") != "checkpoints/cnn-fashion" || mnist.MNIST.Folder("checkpoints/cnn") != "checkpoints/cnn" {
+		t.Errorf("Folder: %q, %q", mnist.Fashion.Folder("checkpoints/cnn/"), mnist.MNIST.Folder("checkpoints/cnn"))
+	}
 	if names := mnist.Fashion.ClassNames(); len(names) != 10 || names[9] != "Ankle boot" || mnist.MNIST.ClassNames()[7] != "7" {
 		t.Errorf("class names %v", names)
 	}
