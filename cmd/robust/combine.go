@@ -36,6 +36,8 @@ func combine(paths []string, w io.Writer) error {
 		switch {
 		case p.Epsilon != whole.Epsilon:
 			return fmt.Errorf("-combine: parts at ε %g and %g: combine runs at one budget", whole.Epsilon, p.Epsilon)
+		case p.Data != whole.Data:
+			return fmt.Errorf("-combine: parts on the data sets %q and %q: combine runs on one", whole.Data, p.Data)
 		case !sameModel(p.Robust, whole.Robust) || !sameModel(p.ArticlePGD, whole.ArticlePGD) || !sameModel(p.Article, whole.Article):
 			return fmt.Errorf("-combine: the part from image %d measured other models than the part from image %d (network, training, epochs or clean accuracy differ): combine runs on the same checkpoints",
 				p.Robust.First, whole.Robust.First)

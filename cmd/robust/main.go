@@ -18,6 +18,7 @@
 //	go run ./cmd/robust -load -n 1000    # on the first 1,000 test images only
 //	go run ./cmd/robust -mode trades     # train with TRADES instead of PGD
 //	go run ./cmd/robust -mode crown-ibp -checkpoint checkpoints/certified   # on CROWN-IBP's bounds (or ibp)
+//	go run ./cmd/robust -data fashion -eps 0.1 -robust-only   # Fashion-MNIST: checkpoints/robust-fashion
 //
 // The 10,000 images can be attacked in parts, in separate runs (hours each
 // on a small CPU), and the parts' JSON lines combined into the line one run
@@ -63,6 +64,7 @@ type flags struct {
 	mode                            string
 	epochs                          int
 	seed                            int64
+	data                            mnist.Dataset
 }
 
 func main() {
@@ -87,7 +89,15 @@ func main() {
 	flag.BoolVar(&f.robustOnly, "robust-only", false, "train (unless -load) and evaluate the robust model only, not the article's networks")
 	flag.BoolVar(&f.trainOnly, "train-only", false, "train (or load) the robust model and save it, then stop: no article networks, no evaluation")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
+	flag.Var(&f.data, "data", "the data set: mnist or fashion (Fashion-MNIST; the default checkpoint folders get -fashion appended)")
 	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	for name, dir := range map[string]*string{"checkpoint": &f.checkpoint, "article-checkpoint": &f.articlePGD, "article-clean": &f.article} {
+		if !set[name] {
+			*dir = f.data.Folder(*dir)
+		}
+	}
 	log.SetFlags(0)
 	log.SetPrefix("robust: ")
 	run := run
@@ -150,6 +160,7 @@ func (f flags) validate() error {
 
 // Summary is the JSON line.
 type Summary struct {
+	Data    string  `json:"data"` // mnist or fashion.
 	Backend string  `json:"backend"`
 	CPU     string  `json:"cpu"`
 	Epsilon float64 `json:"epsilon"`
@@ -212,10 +223,11 @@ func run(f flags) error {
 		return err
 	}
 	log.Printf("engine: %s; CPU: %s", b.Description(), backend.CPU())
-	data, err := mnist.Load(mnist.Options{Seed: f.seed})
+	data, err := mnist.Load(mnist.Options{Dataset: f.data, Seed: f.seed})
 	if err != nil {
 		return err
 	}
+	log.Printf("%s from %s", f.data.Title(), data.Source)
 	opts := training.RobustOptions()
 	opts.Seed, opts.Log = f.seed, os.Stderr
 	opts.Adversary.Epsilon = f.epsilon
@@ -258,7 +270,7 @@ func run(f flags) error {
 		log.Printf("trained in %.0fs, saved in %s: %d epochs, the weights of epoch %d (%s)", time.Since(start).Seconds(), f.checkpoint, len(h.Epochs), h.WeightsEpoch, h.Kept())
 		return nil
 	}
-	summary := Summary{Backend: backend.Label(b), CPU: backend.CPU(), Epsilon: f.epsilon}
+	summary := Summary{Data: f.data.String(), Backend: backend.Label(b), CPU: backend.CPU(), Epsilon: f.epsilon}
 
 	if f.load {
 		log.Printf("the robust model (%v) in %s", f.robust(), f.checkpoint)
