@@ -1,0 +1,58 @@
+package testutil
+
+import (
+	"math/rand/v2"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	gomlxmodel "github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/mnist"
+)
+
+// ColourGeometry is the synthetic colour data set's: 32×32 RGB images of 5
+// classes, unlike MNIST in every dimension, so that a package that assumed
+// MNIST's shape fails on it.
+var ColourGeometry = classifier.Geometry{Rows: 32, Cols: 32, Channels: 3, Classes: 5}
+
+// Colour returns n synthetic colour images (flat, ColourGeometry) with
+// their labels, drawn with seed: class c is a bright 12×12 square in
+// channel c%3 at the c-th of five places (the four corners and the
+// centre), over uniform noise in [0, 0.3] on every channel, the square
+// shifted by up to 3 pixels. A small network learns it in an epoch.
+func Colour(n int, seed uint64) *mnist.Split {
+	g := ColourGeometry
+	rng := rand.New(rand.NewPCG(seed, 0xc010))
+	corners := [5][2]int{{2, 2}, {2, 18}, {18, 2}, {18, 18}, {10, 10}}
+	s := &mnist.Split{Images: make([]float32, n*g.Pixels()), Labels: make([]int, n)}
+	for i := range n {
+		c := rng.IntN(g.Classes)
+		s.Labels[i] = c
+		image := s.Images[i*g.Pixels() : (i+1)*g.Pixels()]
+		for j := range image {
+			image[j] = 0.3 * rng.Float32()
+		}
+		r0, c0 := corners[c][0]+rng.IntN(7)-3, corners[c][1]+rng.IntN(7)-3
+		for r := max(r0, 0); r < min(r0+12, g.Rows); r++ {
+			for col := max(c0, 0); col < min(c0+12, g.Cols); col++ {
+				image[(r*g.Cols+col)*g.Channels+c%3] = 0.7 + 0.3*rng.Float32()
+			}
+		}
+	}
+	return s
+}
+
+// ConvLogits is a small convolutional network for images of any geometry
+// and classes classes: a 3×3 convolution of 8 filters, ReLU, 2×2 max-pool,
+// and a dense layer to the logits.
+func ConvLogits(classes int) classifier.LogitsFunc {
+	return func(scope *gomlxmodel.Scope, images *graph.Node) *graph.Node {
+		x := layers.Convolution(scope.In("conv"), images).Filters(8).KernelSize(3).PadSame().Done()
+		x = activation.Relu(x)
+		x = graph.MaxPool(x).Window(2).Done()
+		x = graph.Reshape(x, x.Shape().Dimensions[0], -1)
+		return layers.Dense(scope.In("dense"), x, true, classes)
+	}
+}
