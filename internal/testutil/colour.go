@@ -2,6 +2,8 @@ package testutil
 
 import (
 	"math/rand/v2"
+	"sync"
+	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/training"
 )
 
 // ColourGeometry is the synthetic colour data set's: 32×32 RGB images of 5
@@ -55,4 +58,30 @@ func ConvLogits(classes int) classifier.LogitsFunc {
 		x = graph.Reshape(x, x.Shape().Dimensions[0], -1)
 		return layers.Dense(scope.In("dense"), x, true, classes)
 	}
+}
+
+var colourOnce = sync.OnceValues(func() (*classifier.Model, error) {
+	b, err := backendOnce()
+	if err != nil {
+		return nil, err
+	}
+	g := ColourGeometry
+	m, err := classifier.New(b, gomlxmodel.NewStore(), g, ConvLogits(g.Classes))
+	if err != nil {
+		return nil, err
+	}
+	_, err = training.Train(m, Colour(1000, 1), Colour(200, 2), training.Options{MaxEpochs: 2, Seed: 1})
+	return m, err
+})
+
+// ColourModel is ConvLogits trained for two epochs on 1,000 images of
+// Colour (seed 1), once per test binary (seconds): a model of the user's
+// own on colour images of 5 classes, for the packages' tests.
+func ColourModel(t testing.TB) *classifier.Model {
+	t.Helper()
+	m, err := colourOnce()
+	if err != nil {
+		t.Fatalf("training the colour test model: %v", err)
+	}
+	return m
 }
