@@ -105,11 +105,10 @@ func (d descent) run(c *call, budgets []float64) (outcome, error) {
 func descentStep(scope *model.Scope, m classifier.Differentiable, key descentKey, x, x0, classes, eps, alpha, final *graph.Node) ([]*graph.Node, *graph.Node) {
 	logits, _, g := lossGradient(scope, m, x, func(logits *graph.Node) *graph.Node { return crossEntropy(logits, classes) })
 	adversarial := isAdversarial(logits, classes, key.targeted)
-	direction := normalize(g, key.norm)
 	if key.targeted {
-		direction = graph.Neg(direction)
+		g = graph.Neg(g) // Down the loss toward the target.
 	}
-	moved := project(graph.Add(x, graph.Mul(perImageScalar(alpha, x), direction)), x0, eps, key.norm)
+	moved := Step(x, x0, g, eps, alpha, key.norm)
 	done := adversarial
 	if !key.earlyStop {
 		done = graph.And(adversarial, final)

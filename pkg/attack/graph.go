@@ -98,18 +98,42 @@ func perImageScalar(v, like *graph.Node) *graph.Node {
 	return graph.Reshape(graph.ConvertDType(v, like.DType()), dims...)
 }
 
-// project brings x back within eps ([B]) of x0 in d, then into [0, 1]:
-// Foolbox's projection, clipping for L∞ and shrinking for L1 and L2.
+// project brings x back within eps ([B], or a scalar for every image) of
+// x0 in d, then into [0, 1]: Foolbox's projection, clipping for L∞ (into
+// the box [x0 − ε, x0 + ε] ∩ [0, 1]) and shrinking for L1 and L2.
 func project(x, x0, eps *graph.Node, d Distance) *graph.Node {
-	delta := graph.Sub(x, x0)
 	e := perImageScalar(eps, x)
 	if d == Linf {
-		delta = graph.Min(graph.Max(delta, graph.Neg(e)), e)
-	} else {
-		delta = graph.Mul(delta, graph.Min(graph.OnesLike(e), graph.Div(e, atLeast(norm(delta, d), tiny))))
+		lower := graph.ClipScalar(graph.Sub(x0, e), 0, 1)
+		upper := graph.ClipScalar(graph.Add(x0, e), 0, 1)
+		return graph.Min(graph.Max(x, lower), upper)
 	}
+	delta := graph.Sub(x, x0)
+	delta = graph.Mul(delta, graph.Min(graph.OnesLike(e), graph.Div(e, atLeast(norm(delta, d), tiny))))
 	return graph.ClipScalar(graph.Add(x0, delta), 0, 1)
 }
+
+// Step is one projected gradient step inside a graph, the one that PGD,
+// BIM and FGM take and that adversarial training (training.PGDTraining,
+// TRADES) takes inside its training step: x moves by stepSize along grad
+// normalised in d (its sign in L∞, grad/‖grad‖ in L1 and L2), then goes
+// back within eps of x0 and into [0, 1]. grad is the gradient of the loss
+// to increase; eps and stepSize are [B] or scalars.
+func Step(x, x0, grad, eps, stepSize *graph.Node, d Distance) *graph.Node {
+	return project(graph.Add(x, graph.Mul(perImageScalar(stepSize, x), normalize(grad, d))), x0, eps, d)
+}
+
+// UniformStart is PGD's random start in L∞ inside a graph: x0 plus noise
+// uniform in [−eps, eps) per pixel, then into [0, 1]. uniform holds
+// values uniform in [0, 1), of x0's shape; eps is [B] or a scalar.
+func UniformStart(x0, uniform, eps *graph.Node) *graph.Node {
+	noise := graph.Mul(graph.AddScalar(graph.MulScalar(uniform, 2), -1), perImageScalar(eps, x0))
+	return project(graph.Add(x0, noise), x0, eps, Linf)
+}
+
+// Project is project for callers outside the package: x back within eps of
+// x0 in d, and into [0, 1].
+func Project(x, x0, eps *graph.Node, d Distance) *graph.Node { return project(x, x0, eps, d) }
 
 // selectImages returns, per image, ifTrue where mask ([B] bool) holds and
 // ifFalse elsewhere. ifTrue and ifFalse are [B, ...] of any rank.

@@ -233,16 +233,13 @@ func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, ima
 	warmup = ConvertDType(warmup, dtype)
 	eps := MulScalar(warmup, a.Epsilon)
 	stepSize := MulScalar(warmup, a.StepSize)
-	lower := ClipScalar(Sub(images, eps), 0, 1)
-	upper := ClipScalar(Add(images, eps), 0, 1)
 	var x *Node
 	if a.Mode == ModeTRADES {
 		// TRADES starts next to the image: 0.001·N(0, 1).
-		x = Min(Max(Add(images, MulScalar(scope.RandomNormal(g, images.Shape()), 0.001)), lower), upper)
+		x = attack.Project(Add(images, MulScalar(scope.RandomNormal(g, images.Shape()), 0.001)), images, eps, attack.Linf)
 	} else {
-		// Uniform in [-ε, ε) around each pixel, then into the box.
-		noise := Mul(AddScalar(MulScalar(scope.RandomUniform(g, images.Shape()), 2), -1), eps)
-		x = Min(Max(Add(images, noise), lower), upper)
+		// PGD's start: uniform in [-ε, ε) around each pixel, into the box.
+		x = attack.UniformStart(images, scope.RandomUniform(g, images.Shape()), eps)
 	}
 	var target *Node // What the cotangent subtracts from the softmax.
 	if a.Mode == ModeTRADES {
@@ -258,8 +255,7 @@ func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, ima
 		// Each use of the model in one graph needs its own scope object
 		// (a scope refuses to enter the same sub-scope twice).
 		logits, vjp := classifier.LogitsWithVJP(scope.Store().Scope(scope.Scope()), m, x)
-		x = Add(x, Mul(Sign(vjp(Sub(Softmax(logits), target))), stepSize))
-		x = Min(Max(x, lower), upper)
+		x = attack.Step(x, images, vjp(Sub(Softmax(logits), target)), eps, stepSize, attack.Linf)
 	}
 	return StopGradient(x)
 }
