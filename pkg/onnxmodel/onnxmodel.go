@@ -3,6 +3,7 @@ package onnxmodel
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/onnx-gomlx/onnx"
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
 	"google.golang.org/protobuf/proto"
 
@@ -58,6 +60,8 @@ type Model struct {
 	// Output is the graph tensor the classifier's logits are; Softmax
 	// names the graph output it dropped ("" if none) to get them.
 	Output, Softmax string
+
+	parsed onnx.Model // onnx-gomlx's model, whose weights WriteONNX updates.
 }
 
 // Load reads the ONNX file at path into a classifier run by backend. The
@@ -117,6 +121,7 @@ func read(backend compute.Backend, data []byte, path string, opts Options) (*Mod
 	if err != nil {
 		return nil, fmt.Errorf("not a model onnx-gomlx reads: %v", oneLine(err))
 	}
+	m.parsed = parsed
 	store := model.NewStore()
 	if err := parsed.VariablesToScope(store.RootScope()); err != nil {
 		return nil, fmt.Errorf("reading its weights: %v", oneLine(err))
@@ -145,6 +150,46 @@ func read(backend compute.Backend, data []byte, path string, opts Options) (*Mod
 		return nil, err
 	}
 	return m, nil
+}
+
+// WriteONNX writes the model as an ONNX file at path: the file it was read
+// from with the weights it holds now (after fine-tuning with package
+// training, say), through onnx-gomlx's ScopeToONNX. The graph is the
+// original's, so onnxruntime, PyTorch or TensorFlow run it as they ran the
+// original, normalisation included (Options.Mean and Std stay outside the
+// file, as they were). It writes to a temporary file beside path and
+// renames it, so a failure leaves no partial file.
+func (m *Model) WriteONNX(path string) (err error) {
+	if m == nil || m.parsed == nil {
+		return fmt.Errorf("onnxmodel: WriteONNX: the model was not read by onnxmodel.Load")
+	}
+	if path == "" {
+		return fmt.Errorf("onnxmodel: WriteONNX: empty file name: name the .onnx file to write")
+	}
+	defer func() {
+		if r := recover(); r != nil { // onnx-gomlx panics on what it cannot convert.
+			err = fmt.Errorf("onnxmodel: WriteONNX %s: %v", path, oneLine(fmt.Errorf("%v", r)))
+		}
+	}()
+	if err := m.parsed.ScopeToONNX(m.Store().RootScope()); err != nil {
+		return fmt.Errorf("onnxmodel: WriteONNX %s: %v", path, oneLine(err))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".writing-")
+	if err != nil {
+		return fmt.Errorf("onnxmodel: WriteONNX: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // Gone once renamed.
+	if err := m.parsed.Write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("onnxmodel: WriteONNX %s: %v", path, oneLine(err))
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("onnxmodel: WriteONNX: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("onnxmodel: WriteONNX: %w", err)
+	}
+	return nil
 }
 
 func init() {
