@@ -10,6 +10,7 @@
 #   make run NB=…    run one notebook of your own headless, its outputs written back
 #   make bench       benchmarks against Keras/TensorFlow on the same machine (about 10 minutes)
 #   make crosscheck  the attacks against Foolbox, bounds against auto_LiRPA, AutoAttack against torchattacks
+#   make finetune    the imported PyTorch model fine-tuned against PGD, written back as ONNX, checked by onnxruntime
 #   make profile     a training step and a batch Jacobian split into their operations, timed
 #   make docker-test build the Docker image without a registry and run the tutorial inside it
 #   make fashion-mnist  install Fashion-MNIST (-data fashion) from Debian's package, with apt
@@ -32,7 +33,7 @@ export VENV
 LAB_PORT ?= 8888
 GOTEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: setup python lock lock-torch plugin kernel lab-config go-modules chromium fashion-mnist lab notebooks run reproduce robust certify blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
+.PHONY: setup python lock lock-torch plugin kernel lab-config go-modules chromium fashion-mnist finetune lab notebooks run reproduce robust certify blackbox bench crosscheck profile docker-test test lint test-go test-notebooks clean
 
 setup: python plugin kernel lab-config go-modules
 
@@ -138,6 +139,15 @@ crosscheck: setup $(BENCH_VENV)/.requirements-installed $(TORCH_VENV)/.requireme
 	$(GO) run ./bench/torchcheck -prepare -out out/crosscheck
 	$(TORCH_VENV)/bin/python bench/torch_reference.py --export out/crosscheck/torch-export.json --out out/crosscheck
 	$(GO) run ./bench/torchcheck -out out/crosscheck
+
+# Robust fine-tuning of the imported PyTorch model (advml finetune: PGD at
+# ε 0.1, 3 epochs on MNIST's training images), written back as ONNX; then
+# onnxruntime's logits on the written file against ours (fails past 1e-5).
+finetune: setup $(TORCH_VENV)/.requirements-installed
+	mkdir -p out/finetune
+	$(GO) run ./cmd/advml finetune -model models/mnist_torch.onnx -mean 0.1307 -std 0.3081 -data mnist -eps 0.1 \
+		-out out/finetune/mnist_torch_pgd.onnx -check out/finetune/check.json $(ARGS)
+	$(TORCH_VENV)/bin/python bench/onnxruntime_check.py out/finetune/check.json
 
 $(TORCH_VENV)/.requirements-installed: bench/torch-requirements.txt scripts/torch-venv.sh
 	TORCH_VENV=$(TORCH_VENV) scripts/torch-venv.sh

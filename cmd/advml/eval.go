@@ -48,7 +48,7 @@ func parseEval(args []string, stderr io.Writer) (evalFlags, error) {
 	fs.StringVar(&f.images, "images", "", "images as a .npy file: uint8 0..255 or float in [0, 1], [n, rows, cols(, channels)] or [n, channels, rows, cols]")
 	fs.StringVar(&f.labels, "labels", "", "labels as a .npy file: integers [n] (or one-hot [n, classes])")
 	fs.StringVar(&f.folder, "folder", "", "images as a folder of one folder of PNG files per class (torchvision's ImageFolder), instead of -images and -labels")
-	fs.StringVar(&f.data, "data", "", "a dataset the project reads itself, instead of -images or -folder: mnist (its 10,000 test digits)")
+	fs.StringVar(&f.data, "data", "", "a dataset the project reads itself, instead of -images or -folder: mnist or fashion (their 10,000 test images)")
 	fs.StringVar(&f.dataLayout, "data-layout", "auto", "the layout of the -images array: auto, nchw or nhwc")
 	fs.IntVar(&f.n, "n", 0, "evaluate the first n images only (0: all)")
 	fs.IntVar(&f.part, "part", 100, "images per part: the evaluation runs part after part, the progress bar moving with each")
@@ -69,6 +69,7 @@ func parseEval(args []string, stderr io.Writer) (evalFlags, error) {
 
 // settings are the flags turned into values, every one checked.
 type settings struct {
+	dataset   mnist.Dataset // With -data.
 	modelOpts onnxmodel.Options
 	dataOpts  dataset.Options
 	norm      attack.Distance
@@ -87,15 +88,18 @@ func (f evalFlags) check() (settings, error) {
 	case f.labels != "" && f.images == "":
 		return s, fmt.Errorf("-labels %s has no -images: give the images' .npy file", f.labels)
 	case f.images == "" && f.folder == "" && f.data == "":
-		return s, fmt.Errorf("no images: give -images x.npy -labels y.npy, -folder dir, or -data mnist")
+		return s, fmt.Errorf("no images: give -images x.npy -labels y.npy, -folder dir, or -data mnist (or fashion)")
 	case (f.images != "") && (f.folder != "" || f.data != "") || f.folder != "" && f.data != "":
 		return s, fmt.Errorf("give one source of images: -images and -labels, -folder, or -data")
-	case f.data != "" && f.data != "mnist":
-		return s, fmt.Errorf("-data %q: the dataset read here is mnist; give your own with -images/-labels or -folder", f.data)
 	case f.n < 0:
 		return s, fmt.Errorf("-n %d: give a number of images, or 0 for all", f.n)
 	case f.part < 1:
 		return s, fmt.Errorf("-part %d: give at least 1 image per part", f.part)
+	}
+	if f.data != "" {
+		if s.dataset, err = mnist.ParseDataset(f.data); err != nil {
+			return s, fmt.Errorf("-data: %w; give your own with -images/-labels or -folder", err)
+		}
 	}
 	if s.modelOpts.Layout, err = classifier.ParseLayout(f.layout); err != nil {
 		return s, fmt.Errorf("-layout: %w", err)
@@ -103,19 +107,8 @@ func (f evalFlags) check() (settings, error) {
 	if s.dataOpts.Layout, err = classifier.ParseLayout(f.dataLayout); err != nil {
 		return s, fmt.Errorf("-data-layout: %w", err)
 	}
-	mean, err := floats("-mean", f.mean)
-	if err != nil {
+	if s.modelOpts.Mean, s.modelOpts.Std, err = normalisationFlags(f.mean, f.std); err != nil {
 		return s, err
-	}
-	std, err := floats("-std", f.std)
-	if err != nil {
-		return s, err
-	}
-	for _, v := range mean {
-		s.modelOpts.Mean = append(s.modelOpts.Mean, float32(v))
-	}
-	for _, v := range std {
-		s.modelOpts.Std = append(s.modelOpts.Std, float32(v))
 	}
 	s.modelOpts.Output = f.output
 	switch strings.ToLower(f.norm) {
@@ -220,7 +213,7 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	g := m.Geometry()
 	fmt.Fprintf(stderr, "model: %s, %v input, %v\n", f.model, m.Layout, g)
 	s.dataOpts.Geometry = g
-	data, source, err := readData(f, s.dataOpts)
+	data, source, err := readData(f, s.dataset, s.dataOpts)
 	if err != nil {
 		return err
 	}
@@ -289,7 +282,7 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 // readData reads the images the flags name, checked against the model.
-func readData(f evalFlags, opts dataset.Options) (*dataset.Set, string, error) {
+func readData(f evalFlags, which mnist.Dataset, opts dataset.Options) (*dataset.Set, string, error) {
 	switch {
 	case f.images != "":
 		set, err := dataset.ReadNPY(f.images, f.labels, opts)
@@ -298,17 +291,14 @@ func readData(f evalFlags, opts dataset.Options) (*dataset.Set, string, error) {
 		set, err := dataset.ReadFolder(f.folder, opts)
 		return set, filepath.Base(filepath.Clean(f.folder)), err
 	}
-	d, err := mnist.Load(mnist.Options{})
+	d, err := mnist.Load(mnist.Options{Dataset: which})
 	if err != nil {
 		return nil, "", err
 	}
-	set := &dataset.Set{Images: d.Test.Images, Labels: d.Test.Labels, Source: "MNIST test",
-		Geometry: mnist.Geometry}
+	set := &dataset.Set{Images: d.Test.Images, Labels: d.Test.Labels, Source: which.Title() + " test",
+		Geometry: mnist.Geometry, Names: which.ClassNames()}
 	if w := opts.Geometry; w.Rows != mnist.Rows || w.Cols != mnist.Cols || w.Channels != 1 || w.Classes != mnist.NumClasses {
-		return nil, "", fmt.Errorf("-data mnist: the model takes %v, MNIST is %v", w, set.Geometry)
+		return nil, "", fmt.Errorf("-data %v: the model takes %v, %s is %v", which, w, which.Title(), set.Geometry)
 	}
-	for c := range mnist.NumClasses {
-		set.Names = append(set.Names, strconv.Itoa(c))
-	}
-	return set, "MNIST test digits", nil
+	return set, which.Title() + " test images", nil
 }

@@ -31,7 +31,7 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		{[]string{"-model", "m.onnx", "-images", "x.npy", "-eps", "0.1"}, "-images x.npy has no -labels"},
 		{[]string{"-model", "m.onnx", "-labels", "y.npy", "-eps", "0.1"}, "-labels y.npy has no -images"},
 		{append([]string{"-model", "m.onnx", "-folder", "d", "-eps", "0.1"}, npy...), "give one source of images"},
-		{[]string{"-model", "m.onnx", "-data", "cifar10", "-eps", "0.1"}, `-data "cifar10": the dataset read here is mnist`},
+		{[]string{"-model", "m.onnx", "-data", "cifar10", "-eps", "0.1"}, `-data: mnist: data set "cifar10" is not known: use mnist or fashion`},
 		{append([]string{"-model", "m.onnx", "-n", "-3", "-eps", "0.1"}, npy...), "-n -3: give a number of images"},
 		{append([]string{"-model", "m.onnx", "-part", "0", "-eps", "0.1"}, npy...), "-part 0: give at least 1 image per part"},
 		{append([]string{"-model", "m.onnx", "-layout", "chw", "-eps", "0.1"}, npy...), `-layout: layout "chw": use auto, nchw or nhwc`},

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/pkg/attack"
+	"github.com/advmlgo/advml/pkg/backend"
+	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/mnist"
+	"github.com/advmlgo/advml/pkg/onnxmodel"
+	"github.com/advmlgo/advml/pkg/robustness"
+	"github.com/advmlgo/advml/pkg/training"
+)
+
+// finetuneFlags are finetune's settings, as parsed.
+type finetuneFlags struct {
+	model, layout, mean, std, output string
+	data, mode, out, check           string
+	eps                              float64
+	epochs, nTrain, nTest            int
+	seed                             int64
+	quiet                            bool
+}
+
+// FinetuneSummary is the JSON line advml finetune prints: the model before
+// and after, clean and under PGD-40 (ε/4 steps from a random start) at the
+// training budget, on the first test images.
+type FinetuneSummary struct {
+	Model         string  `json:"model"`
+	Out           string  `json:"out"`
+	Data          string  `json:"data"`
+	Mode          string  `json:"mode"`
+	Epsilon       float64 `json:"epsilon"`
+	Epochs        int     `json:"epochs"`
+	TrainImages   int     `json:"train_images"`
+	TestImages    int     `json:"test_images"`
+	CleanBefore   float64 `json:"clean_before"`
+	CleanAfter    float64 `json:"clean_after"`
+	RobustBefore  float64 `json:"pgd40_before"`
+	RobustAfter   float64 `json:"pgd40_after"`
+	WrittenAgrees bool    `json:"written_agrees"` // The written file, loaded back, predicts as the fine-tuned model.
+}
+
+func parseFinetune(args []string, stderr io.Writer) (finetuneFlags, error) {
+	var f finetuneFlags
+	fs := flag.NewFlagSet("advml finetune", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.model, "model", "", "the classifier to fine-tune: an .onnx file (torch.onnx.export, tf2onnx)")
+	fs.StringVar(&f.layout, "layout", "auto", "the model input's layout: auto, nchw (PyTorch) or nhwc (Keras)")
+	fs.StringVar(&f.mean, "mean", "", "the normalisation the model was trained with, as for advml eval (e.g. 0.1307)")
+	fs.StringVar(&f.std, "std", "", "its standard deviation (e.g. 0.3081)")
+	fs.StringVar(&f.output, "output", "", "the graph tensor holding the logits (default: the output, or the input of a final Softmax)")
+	fs.StringVar(&f.data, "data", "mnist", "the data set to fine-tune on: mnist or fashion (its training images; its test images measure)")
+	fs.StringVar(&f.mode, "mode", training.ModePGD, "the adversarial training: pgd, trades or fast-fgsm")
+	fs.Float64Var(&f.eps, "eps", 0.1, "the L∞ budget of the training and of the measure, in (0, 1]")
+	fs.IntVar(&f.epochs, "epochs", 3, "epochs of fine-tuning (the budget grows over the first one)")
+	fs.IntVar(&f.nTrain, "n-train", 0, "fine-tune on the first n training images only (0: all)")
+	fs.IntVar(&f.nTest, "n-test", 1000, "measure on the first n test images")
+	fs.Int64Var(&f.seed, "seed", 1, "seed of the shuffling and the attacks")
+	fs.StringVar(&f.out, "out", "", "the .onnx file to write the fine-tuned model to")
+	fs.BoolVar(&f.quiet, "quiet", false, "no per-epoch lines")
+	fs.StringVar(&f.check, "check", "", "a .json file to write the first 100 test images and the fine-tuned model's logits on them into, for bench/onnxruntime_check.py (make finetune)")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q: every setting is a flag (advml finetune -h)", fs.Arg(0))
+	}
+	switch {
+	case f.model == "":
+		return f, fmt.Errorf("-model is missing: give the .onnx file to fine-tune")
+	case f.out == "":
+		return f, fmt.Errorf("-out is missing: give the .onnx file to write the fine-tuned model to")
+	case f.out == f.model:
+		return f, fmt.Errorf("-out %s is the -model file: write the fine-tuned model beside it", f.out)
+	case !(f.eps > 0 && f.eps <= 1):
+		return f, fmt.Errorf("-eps %g: give a budget in (0, 1]", f.eps)
+	case f.epochs < 1:
+		return f, fmt.Errorf("-epochs %d: fine-tune at least 1 epoch", f.epochs)
+	case f.nTrain < 0 || f.nTest < 1:
+		return f, fmt.Errorf("-n-train %d -n-test %d: give 0 or more training images and at least 1 test image", f.nTrain, f.nTest)
+	}
+	return f, nil
+}
+
+// adversary is the training adversary the flags name, at ε, its budget
+// growing over the first epoch.
+func (f finetuneFlags) adversary() (training.Adversary, error) {
+	var a training.Adversary
+	switch f.mode {
+	case training.ModePGD:
+		a = training.PGDTraining(f.eps)
+	case training.ModeTRADES:
+		a = training.TRADESTraining(f.eps)
+	case training.ModeFastFGSM:
+		a = training.FastFGSMTraining(f.eps)
+	default:
+		return a, fmt.Errorf("-mode %q: use pgd, trades or fast-fgsm", f.mode)
+	}
+	a.WarmupEpochs = min(1, f.epochs-1)
+	return a, nil
+}
+
+func finetuneCommand(args []string, stdout, stderr io.Writer) error {
+	f, err := parseFinetune(args, stderr)
+	if err != nil {
+		return err
+	}
+	adversary, err := f.adversary()
+	if err != nil {
+		return err
+	}
+	which, err := mnist.ParseDataset(f.data)
+	if err != nil {
+		return fmt.Errorf("-data: %w", err)
+	}
+	opts := onnxmodel.Options{Output: f.output}
+	if opts.Layout, err = classifier.ParseLayout(f.layout); err != nil {
+		return fmt.Errorf("-layout: %w", err)
+	}
+	if opts.Mean, opts.Std, err = normalisationFlags(f.mean, f.std); err != nil {
+		return err
+	}
+	b, err := backend.New()
+	if err != nil {
+		return err
+	}
+	m, err := onnxmodel.Load(b, f.model, opts)
+	if err != nil {
+		return err
+	}
+	if g := m.Geometry(); g != mnist.Geometry {
+		return fmt.Errorf("-data %v: the model takes %v, %s is %v", which, g, which.Title(), mnist.Geometry)
+	}
+	data, err := mnist.Load(mnist.Options{Dataset: which, Seed: f.seed})
+	if err != nil {
+		return err
+	}
+	train := data.Train
+	if f.nTrain > 0 && f.nTrain < train.Len() {
+		train = train.Subset(firstN(f.nTrain))
+	}
+	test := data.Test.Subset(firstN(min(f.nTest, data.Test.Len())))
+	s := FinetuneSummary{Model: f.model, Out: f.out, Data: which.String(), Mode: f.mode, Epsilon: f.eps, Epochs: f.epochs,
+		TrainImages: train.Len(), TestImages: test.Len()}
+	measure := func() (clean, robust float64, err error) {
+		pgd := attack.NewPGD(attack.Linf)
+		pgd.RelStepSize, pgd.Seed = 0.25, f.seed
+		r, err := robustness.Evaluate(m, test.Images, test.Labels, []attack.Attack{pgd}, f.eps)
+		if err != nil {
+			return 0, 0, err
+		}
+		return r.CleanAccuracy, r.RobustAccuracy[0], nil
+	}
+	if s.CleanBefore, s.RobustBefore, err = measure(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: clean %.2f%%, PGD-40 at ε %g %.2f%% on %d %s test images; fine-tuning against %v on %d training images\n",
+		f.model, 100*s.CleanBefore, f.eps, 100*s.RobustBefore, test.Len(), which.Title(), adversary, train.Len())
+	topts := training.Options{MaxEpochs: f.epochs, Seed: f.seed, Adversary: adversary, Patience: f.epochs, RestoreBestWeights: true}
+	if !f.quiet {
+		topts.Log = stderr
+	}
+	if _, err := training.Train(m, train, data.Validation, topts); err != nil {
+		return err
+	}
+	if s.CleanAfter, s.RobustAfter, err = measure(); err != nil {
+		return err
+	}
+	if err := m.WriteONNX(f.out); err != nil {
+		return err
+	}
+	back, err := onnxmodel.Load(b, f.out, opts)
+	if err != nil {
+		return fmt.Errorf("reading back %s: %w", f.out, err)
+	}
+	s.WrittenAgrees, err = samePredictions(m, back, test.Images)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "fine-tuned: clean %.2f%%, PGD-40 %.2f%%; wrote %s\n", 100*s.CleanAfter, 100*s.RobustAfter, f.out)
+	if f.check != "" {
+		if err := writeCheck(f.check, back, opts, test.Images[:min(100, test.Len())*mnist.Pixels]); err != nil {
+			return err
+		}
+	}
+	line, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, string(line))
+	if !s.WrittenAgrees {
+		return fmt.Errorf("%s, loaded back, predicts otherwise than the fine-tuned model", f.out)
+	}
+	return nil
+}
+
+// Check is what -check writes: images (flat, NHWC pixels in [0, 1]) and
+// the logits our engine gives them through the written file, which
+// bench/onnxruntime_check.py sets beside onnxruntime's on the same file.
+type Check struct {
+	Model  string      `json:"model"`
+	Mean   []float32   `json:"mean"`
+	Std    []float32   `json:"std"`
+	Layout string      `json:"layout"` // Of the file's input: NCHW or NHWC.
+	Dims   []int       `json:"dims"`   // [n, rows, cols, channels] of Images.
+	Images []float32   `json:"images"`
+	Logits [][]float32 `json:"logits"`
+}
+
+func writeCheck(path string, m *onnxmodel.Model, opts onnxmodel.Options, images []float32) error {
+	g := m.Geometry()
+	n := len(images) / g.Pixels()
+	exec, err := model.NewExec(m.Backend(), m.Store(), m.Logits)
+	if err != nil {
+		return err
+	}
+	defer exec.Finalize()
+	x := tensors.FromFlatDataAndDimensions(images, g.Dims(n)...)
+	defer x.MustFinalizeAll()
+	out, err := exec.Call(x)
+	if err != nil {
+		return err
+	}
+	defer out[0].MustFinalizeAll()
+	flat := tensors.MustCopyFlatData[float32](out[0])
+	c := Check{Model: m.Path, Mean: opts.Mean, Std: opts.Std, Layout: m.Layout.String(), Dims: g.Dims(n), Images: images}
+	for i := range n {
+		c.Logits = append(c.Logits, flat[i*g.Classes:(i+1)*g.Classes])
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// samePredictions tells whether a and b give the same probabilities,
+// within float32 rounding, on images.
+func samePredictions(a, b classifier.Predictor, images []float32) (bool, error) {
+	pa, err := a.Predict(images)
+	if err != nil {
+		return false, err
+	}
+	pb, err := b.Predict(images)
+	if err != nil {
+		return false, err
+	}
+	for i := range pa {
+		for c := range pa[i] {
+			if math.Abs(float64(pa[i][c]-pb[i][c])) > 1e-6 {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+func firstN(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// normalisationFlags reads -mean and -std as advml eval does.
+func normalisationFlags(mean, std string) (m, s []float32, err error) {
+	mv, err := floats("-mean", mean)
+	if err != nil {
+		return nil, nil, err
+	}
+	sv, err := floats("-std", std)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range mv {
+		m = append(m, float32(v))
+	}
+	for _, v := range sv {
+		s = append(s, float32(v))
+	}
+	return m, s, nil
+}
