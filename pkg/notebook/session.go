@@ -33,6 +33,10 @@ import (
 type Session struct {
 	CheckpointDir string     // Where the model is saved, and loaded from.
 	Config        cnn.Config // The network; the zero Config means cnn.Default.
+	// Dataset is the data the session reads and trains on: MNIST (the zero
+	// value) or mnist.Fashion. Give a Fashion session its own
+	// CheckpointDir (Dataset.Folder does).
+	Dataset mnist.Dataset
 	// Seed seeds everything random of the session: MNIST's validation
 	// split, and when the session trains, the weights and the shuffling (it
 	// takes the place of Training.Seed).
@@ -146,19 +150,20 @@ func (s *Session) Backend() compute.Backend {
 	return s.engine
 }
 
-// Data returns MNIST, split with the session's seed.
+// Data returns the session's data set (MNIST unless Dataset says
+// otherwise), split with the session's seed.
 func (s *Session) Data() *mnist.Data {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.data == nil {
 		var err error
-		s.data, err = mnist.Load(mnist.Options{Seed: s.Seed})
+		s.data, err = mnist.Load(mnist.Options{Dataset: s.Dataset, Seed: s.Seed})
 		Check(err)
 	}
 	return s.data
 }
 
-// Test returns MNIST's test set.
+// Test returns the data set's test images.
 func (s *Session) Test() *mnist.Split { return s.Data().Test }
 
 // TestImages returns the first n test images (flat) and their labels, at
@@ -279,6 +284,9 @@ func (s *Session) Model() *cnn.Model { return s.Trained().Model }
 // gets new results).
 func Cached[T any](s *Session, key string, compute func() (T, error)) T {
 	key = key + "@" + s.modelID()
+	if s.Dataset != mnist.MNIST {
+		key += "@" + s.Dataset.String()
+	}
 	if IsSmall() {
 		key += "@small" // Never a small run's result for a full one.
 	}

@@ -237,3 +237,24 @@ func TestCertifiedSession(t *testing.T) {
 			demo.Demo(), demo.CheckpointDir, demo.Training.Adversary, demo.Training.MaxEpochs, missing)
 	}
 }
+
+// A session on Fashion-MNIST reads it and trains its model on it.
+func TestFashionSession(t *testing.T) {
+	testutil.Slow(t)
+	s := notebook.NewSession(mnist.Fashion.Folder(filepath.Join(t.TempDir(), "cnn")), false)
+	s.Dataset = mnist.Fashion
+	s.TrainImages, s.Training.MaxEpochs, s.Training.ProgressBar = 2000, 1, false
+	if d := s.Data(); d.Dataset != mnist.Fashion || d.Test.Len() != 10000 {
+		t.Fatalf("the session's data: %v, %d test images", d.Dataset, d.Test.Len())
+	}
+	images, labels := s.TestImages(200)
+	_, accuracy, err := s.Model().Evaluate(images, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One epoch on 2,000 clothing images: well above chance (10%), below
+	// what the same training reaches on digits.
+	if accuracy < 0.5 {
+		t.Errorf("the Fashion session's model: %.2f on 200 test images after one epoch", accuracy)
+	}
+}
