@@ -26,25 +26,21 @@ import (
 
 // evalFlags are eval's settings, as parsed.
 type evalFlags struct {
-	model, layout, mean, std, output string
-	images, labels, folder, data     string
-	dataLayout                       string
-	n, part                          int
-	norm, eps, attacks               string
-	seed                             int64
-	out                              string
-	quiet                            bool
+	modelFlags
+	images, labels, folder, data string
+	dataLayout                   string
+	n, part                      int
+	norm, eps, attacks           string
+	seed                         int64
+	out                          string
+	quiet                        bool
 }
 
 func parseEval(args []string, stderr io.Writer) (evalFlags, error) {
 	var f evalFlags
 	fs := flag.NewFlagSet("advml eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.model, "model", "", "the classifier: an .onnx file (torch.onnx.export, tf2onnx)")
-	fs.StringVar(&f.layout, "layout", "auto", "the model input's layout: auto, nchw (PyTorch) or nhwc (Keras)")
-	fs.StringVar(&f.mean, "mean", "", "the normalisation the model was trained with, (x − mean) / std on [0, 1] pixels: one value, or one per channel, comma-separated (e.g. 0.1307)")
-	fs.StringVar(&f.std, "std", "", "the standard deviation of that normalisation (e.g. 0.3081); a model trained on 0..255 pixels takes -std 0.00392157")
-	fs.StringVar(&f.output, "output", "", "the graph tensor holding the logits (default: the output, or the input of a final Softmax)")
+	f.modelFlags.register(fs, "the classifier")
 	fs.StringVar(&f.images, "images", "", "images as a .npy file: uint8 0..255 or float in [0, 1], [n, rows, cols(, channels)] or [n, channels, rows, cols]")
 	fs.StringVar(&f.labels, "labels", "", "labels as a .npy file: integers [n] (or one-hot [n, classes])")
 	fs.StringVar(&f.folder, "folder", "", "images as a folder of one folder of PNG files per class (torchvision's ImageFolder), instead of -images and -labels")
@@ -101,16 +97,12 @@ func (f evalFlags) check() (settings, error) {
 			return s, fmt.Errorf("-data: %w; give your own with -images/-labels or -folder", err)
 		}
 	}
-	if s.modelOpts.Layout, err = classifier.ParseLayout(f.layout); err != nil {
-		return s, fmt.Errorf("-layout: %w", err)
+	if s.modelOpts, err = f.modelFlags.options(); err != nil {
+		return s, err
 	}
 	if s.dataOpts.Layout, err = classifier.ParseLayout(f.dataLayout); err != nil {
 		return s, fmt.Errorf("-data-layout: %w", err)
 	}
-	if s.modelOpts.Mean, s.modelOpts.Std, err = normalisationFlags(f.mean, f.std); err != nil {
-		return s, err
-	}
-	s.modelOpts.Output = f.output
 	switch strings.ToLower(f.norm) {
 	case "linf", "l∞", "inf":
 		s.norm = attack.Linf

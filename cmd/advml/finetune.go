@@ -22,12 +22,12 @@ import (
 
 // finetuneFlags are finetune's settings, as parsed.
 type finetuneFlags struct {
-	model, layout, mean, std, output string
-	data, mode, out, check           string
-	eps                              float64
-	epochs, nTrain, nTest            int
-	seed                             int64
-	quiet                            bool
+	modelFlags
+	data, mode, out, check string
+	eps                    float64
+	epochs, nTrain, nTest  int
+	seed                   int64
+	quiet                  bool
 }
 
 // FinetuneSummary is the JSON line advml finetune prints: the model before
@@ -53,11 +53,7 @@ func parseFinetune(args []string, stderr io.Writer) (finetuneFlags, error) {
 	var f finetuneFlags
 	fs := flag.NewFlagSet("advml finetune", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.model, "model", "", "the classifier to fine-tune: an .onnx file (torch.onnx.export, tf2onnx)")
-	fs.StringVar(&f.layout, "layout", "auto", "the model input's layout: auto, nchw (PyTorch) or nhwc (Keras)")
-	fs.StringVar(&f.mean, "mean", "", "the normalisation the model was trained with, as for advml eval (e.g. 0.1307)")
-	fs.StringVar(&f.std, "std", "", "its standard deviation (e.g. 0.3081)")
-	fs.StringVar(&f.output, "output", "", "the graph tensor holding the logits (default: the output, or the input of a final Softmax)")
+	f.modelFlags.register(fs, "the classifier to fine-tune")
 	fs.StringVar(&f.data, "data", "mnist", "the data set to fine-tune on: mnist or fashion (its training images; its test images measure)")
 	fs.StringVar(&f.mode, "mode", training.ModePGD, "the adversarial training: pgd, trades or fast-fgsm")
 	fs.Float64Var(&f.eps, "eps", 0.1, "the L∞ budget of the training and of the measure, in (0, 1]")
@@ -122,11 +118,8 @@ func finetuneCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-data: %w", err)
 	}
-	opts := onnxmodel.Options{Output: f.output}
-	if opts.Layout, err = classifier.ParseLayout(f.layout); err != nil {
-		return fmt.Errorf("-layout: %w", err)
-	}
-	if opts.Mean, opts.Std, err = normalisationFlags(f.mean, f.std); err != nil {
+	opts, err := f.modelFlags.options()
+	if err != nil {
 		return err
 	}
 	b, err := backend.New()
@@ -270,23 +263,4 @@ func firstN(n int) []int {
 		out[i] = i
 	}
 	return out
-}
-
-// normalisationFlags reads -mean and -std as advml eval does.
-func normalisationFlags(mean, std string) (m, s []float32, err error) {
-	mv, err := floats("-mean", mean)
-	if err != nil {
-		return nil, nil, err
-	}
-	sv, err := floats("-std", std)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, v := range mv {
-		m = append(m, float32(v))
-	}
-	for _, v := range sv {
-		s = append(s, float32(v))
-	}
-	return m, s, nil
 }
