@@ -43,6 +43,16 @@ func Load(backend compute.Backend, dir string) (*Model, error) {
 		}
 		*dst = n
 	}
+	if _, found := store.GetParam("/" + ParamRows); found {
+		for name, dst := range map[string]*int{ParamRows: &cfg.Input.Rows, ParamCols: &cfg.Input.Cols, ParamChannels: &cfg.Input.Channels, ParamClasses: &cfg.Input.Classes} {
+			value, _ := store.GetParam("/" + name)
+			n, ok := asInt(value)
+			if !ok {
+				return nil, fmt.Errorf("cnn.Load: checkpoint in %s has the parameter %q = %v, not a count", dir, name, value)
+			}
+			*dst = n
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cnn.Load: checkpoint in %s: %w", dir, err)
 	}

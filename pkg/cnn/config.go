@@ -3,6 +3,7 @@ package cnn
 import (
 	"fmt"
 
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
@@ -26,7 +27,28 @@ type Config struct {
 	Pool     int // Side of the square max-pool windows.
 	Filters2 int // Output channels of the second convolution; 0 for the article's network.
 	Hidden   int // Units of the hidden dense layer; 0 for the article's network.
+	// Input is the geometry of the images and the number of classes: any
+	// square images, grey or colour. The zero value is MNIST's (28×28×1,
+	// 10 classes), so the article's configurations leave it out.
+	Input classifier.Geometry
 }
+
+// Geometry is the network's input and classes: Input, or MNIST's when
+// Input is the zero value.
+func (c Config) Geometry() classifier.Geometry {
+	if c.Input == (classifier.Geometry{}) {
+		return mnist.Geometry
+	}
+	return c.Input
+}
+
+// side is the images' side, classes the number of logits.
+func (c Config) side() int    { return c.Geometry().Rows }
+func (c Config) classes() int { return c.Geometry().Classes }
+
+// singleChannel tells whether the first convolution sees one channel, as
+// the article's hand-written gradients (graph.go, vjp.go) require.
+func (c Config) singleChannel() bool { return c.Geometry().Channels == 1 }
 
 // Default is the configuration the project trains for the article: 30
 // filters of 5×5 and a 4×4 max-pool, 11,590 trainable parameters.
@@ -56,7 +78,7 @@ var Robust = Config{Filters: 16, Kernel: 5, Pool: 2, Filters2: 32, Hidden: 128}
 func (c Config) deep() bool { return c.Filters2 > 0 }
 
 // ConvSide is the side of the (first) convolution's output (valid padding).
-func (c Config) ConvSide() int { return mnist.Rows - c.Kernel + 1 }
+func (c Config) ConvSide() int { return c.side() - c.Kernel + 1 }
 
 // PoolSide is the side of the (first) max-pool's output (incomplete windows
 // are dropped).
@@ -78,22 +100,30 @@ func (c Config) Features() int {
 // NumParams counts the trainable parameters: kernels and biases of the
 // convolutions and dense layers.
 func (c Config) NumParams() int {
-	conv := c.Kernel*c.Kernel*c.Filters + c.Filters
+	conv := c.Kernel*c.Kernel*c.Geometry().Channels*c.Filters + c.Filters
 	if !c.deep() {
-		return conv + c.Features()*mnist.NumClasses + mnist.NumClasses
+		return conv + c.Features()*c.classes() + c.classes()
 	}
 	conv2 := c.Kernel*c.Kernel*c.Filters*c.Filters2 + c.Filters2
 	hidden := c.Features()*c.Hidden + c.Hidden
-	return conv + conv2 + hidden + c.Hidden*mnist.NumClasses + mnist.NumClasses
+	return conv + conv2 + hidden + c.Hidden*c.classes() + c.classes()
 }
 
 // Validate reports a configuration that cannot be built.
 func (c Config) Validate() error {
+	g := c.Geometry()
+	if c.Input != (classifier.Geometry{}) {
+		if err := g.Validate(); err != nil {
+			return fmt.Errorf("cnn: Input: %w", err)
+		}
+	}
 	switch {
+	case g.Rows != g.Cols:
+		return fmt.Errorf("cnn: Input is %d×%d: the networks take square images", g.Rows, g.Cols)
 	case c.Filters < 1:
 		return fmt.Errorf("cnn: Filters must be at least 1, got %d", c.Filters)
-	case c.Kernel < 1 || c.Kernel > mnist.Rows:
-		return fmt.Errorf("cnn: Kernel must be between 1 and %d, got %d", mnist.Rows, c.Kernel)
+	case c.Kernel < 1 || c.Kernel > c.side():
+		return fmt.Errorf("cnn: Kernel must be between 1 and %d, got %d", c.side(), c.Kernel)
 	case c.Pool < 1 || c.Pool > c.ConvSide():
 		return fmt.Errorf("cnn: Pool must be between 1 and %d (the convolution's output side) for Kernel %d, got %d",
 			c.ConvSide(), c.Kernel, c.Pool)
@@ -108,9 +138,13 @@ func (c Config) Validate() error {
 
 // String describes the configuration, e.g. "conv 16@3x3, maxpool 3x3, dense 10".
 func (c Config) String() string {
+	on := ""
+	if c.Input != (classifier.Geometry{}) && c.Input != mnist.Geometry {
+		on = " on " + c.Input.String()
+	}
 	if c.deep() {
 		return fmt.Sprintf("conv %d@%dx%d, relu, maxpool %dx%d, conv %d@%dx%d, relu, maxpool %dx%d, dense %d, relu, dense %d",
-			c.Filters, c.Kernel, c.Kernel, c.Pool, c.Pool, c.Filters2, c.Kernel, c.Kernel, c.Pool, c.Pool, c.Hidden, mnist.NumClasses)
+			c.Filters, c.Kernel, c.Kernel, c.Pool, c.Pool, c.Filters2, c.Kernel, c.Kernel, c.Pool, c.Pool, c.Hidden, c.classes()) + on
 	}
-	return fmt.Sprintf("conv %d@%dx%d, maxpool %dx%d, dense %d", c.Filters, c.Kernel, c.Kernel, c.Pool, c.Pool, mnist.NumClasses)
+	return fmt.Sprintf("conv %d@%dx%d, maxpool %dx%d, dense %d", c.Filters, c.Kernel, c.Kernel, c.Pool, c.Pool, c.classes()) + on
 }

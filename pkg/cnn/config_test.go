@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
 )
 
@@ -76,5 +77,53 @@ func TestRobustNetwork(t *testing.T) {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
+	}
+}
+
+// A network on colour images of other sizes and classes counts its weights,
+// saves its geometry with them and loads back as the same network; bad
+// geometries get one-line errors.
+func TestOtherGeometries(t *testing.T) {
+	g := testutil.ColourGeometry
+	for _, cfg := range []cnn.Config{{Filters: 6, Kernel: 5, Pool: 4, Input: g}, {Filters: 4, Kernel: 3, Pool: 2, Filters2: 8, Hidden: 16, Input: g}} {
+		m, err := cnn.New(testutil.XLA(t), cfg, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Geometry() != g || m.NumParams() != cfg.NumParams() || !strings.HasSuffix(cfg.String(), "on 32×32×3 images, 5 classes") {
+			t.Errorf("%v: geometry %v, %d weights for %d counted", cfg, m.Geometry(), m.NumParams(), cfg.NumParams())
+		}
+		images := testutil.Colour(3, 1).Images
+		want, err := m.Predict(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := m.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		back, err := cnn.Load(testutil.XLA(t), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := back.Predict(images)
+		if err != nil || back.Config != cfg || len(got) != 3 || got[2][4] != want[2][4] {
+			t.Errorf("%v loaded back as %v: %v, %v", cfg, back.Config, got, err)
+		}
+	}
+	for _, tc := range []struct {
+		cfg  cnn.Config
+		want string
+	}{
+		{cnn.Config{Filters: 4, Kernel: 3, Pool: 2, Input: classifier.Geometry{Rows: 32, Cols: 28, Channels: 1, Classes: 10}}, "square"},
+		{cnn.Config{Filters: 4, Kernel: 3, Pool: 2, Input: classifier.Geometry{Rows: 32, Cols: 32, Channels: 3}}, "Input"},
+		{cnn.Config{Filters: 4, Kernel: 17, Pool: 2, Input: classifier.Geometry{Rows: 16, Cols: 16, Channels: 3, Classes: 4}}, "Kernel must be between 1 and 16"},
+	} {
+		if err := tc.cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want an error about %s", tc.cfg.Input, err, tc.want)
+		}
+	}
+	if (cnn.Config{Filters: 4, Kernel: 3, Pool: 2}).Geometry() != (cnn.Config{Filters: 4, Kernel: 3, Pool: 2, Input: cnn.Default.Geometry()}).Geometry() {
+		t.Error("the zero Input is not MNIST's geometry")
 	}
 }

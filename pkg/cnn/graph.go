@@ -11,8 +11,9 @@ import (
 // ScopeName is the scope, under the store's root, that holds the weights.
 const ScopeName = "cnn"
 
-// Logits builds the network of cfg on images shaped [batch, 28, 28, 1] and
-// returns the logits, shaped [batch, 10]. The weights are variables under
+// Logits builds the network of cfg on images shaped [batch, rows, cols,
+// channels] (cfg.Geometry(): [batch, 28, 28, 1] for MNIST) and returns the
+// logits, shaped [batch, classes]. The weights are variables under
 // scope.In(ScopeName), created (with GoMLX's default initializer) on first
 // use and reused afterwards. They take the dtype of images: a float64 graph
 // gets float64 weights.
@@ -23,7 +24,7 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 	for _, l := range cfg.Ops() {
 		switch l.Kind {
 		case OpConv:
-			if !cfg.deep() {
+			if !cfg.deep() && cfg.singleChannel() {
 				x = convolution(scope.In("%s", l.Scope), cfg, x) // The article's, with its own kernel gradient.
 			} else {
 				x = layers.Convolution(scope.In("%s", l.Scope), x).Channels(l.Size).KernelSize(l.Kernel).NoPadding().Done()

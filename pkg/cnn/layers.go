@@ -1,7 +1,5 @@
 package cnn
 
-import "github.com/advmlgo/advml/pkg/mnist"
-
 // OpKind is the kind of one operation of this package's networks.
 type OpKind int
 
@@ -34,12 +32,12 @@ type Op struct {
 func (c Config) Ops() []Op {
 	if !c.deep() {
 		return []Op{{Kind: OpConv, Scope: "conv2d", Size: c.Filters, Kernel: c.Kernel}, {Kind: OpMaxPool, Size: c.Pool},
-			{Kind: OpFlatten}, {Kind: OpDense, Scope: "dense", Size: mnist.NumClasses}}
+			{Kind: OpFlatten}, {Kind: OpDense, Scope: "dense", Size: c.classes()}}
 	}
 	return []Op{
 		{Kind: OpConv, Scope: "conv2d", Size: c.Filters, Kernel: c.Kernel}, {Kind: OpReLU}, {Kind: OpMaxPool, Size: c.Pool},
 		{Kind: OpConv, Scope: "conv2d_2", Size: c.Filters2, Kernel: c.Kernel}, {Kind: OpReLU}, {Kind: OpMaxPool, Size: c.Pool},
-		{Kind: OpFlatten}, {Kind: OpDense, Scope: "hidden", Size: c.Hidden}, {Kind: OpReLU}, {Kind: OpDense, Scope: "dense", Size: mnist.NumClasses},
+		{Kind: OpFlatten}, {Kind: OpDense, Scope: "hidden", Size: c.Hidden}, {Kind: OpReLU}, {Kind: OpDense, Scope: "dense", Size: c.classes()},
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/pkg/classifier"
-	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 // Param names, in the store's root scope, under which a Model records its
@@ -19,6 +18,11 @@ const (
 	ParamPool     = "cnn_pool"
 	ParamFilters2 = "cnn_filters2"
 	ParamHidden   = "cnn_hidden"
+	// The input's geometry, recorded only when it is not MNIST's.
+	ParamRows     = "cnn_rows"
+	ParamCols     = "cnn_cols"
+	ParamChannels = "cnn_channels"
+	ParamClasses  = "cnn_classes"
 )
 
 // Model is the article's CNN: a classifier.Model (its engine, its weights
@@ -40,20 +44,23 @@ func New(backend compute.Backend, cfg Config, seed int64) (*Model, error) {
 	}
 	store.SetParams(map[string]any{ParamFilters: cfg.Filters, ParamKernel: cfg.Kernel, ParamPool: cfg.Pool,
 		ParamFilters2: cfg.Filters2, ParamHidden: cfg.Hidden})
+	if in := cfg.Input; in != (classifier.Geometry{}) {
+		store.SetParams(map[string]any{ParamRows: in.Rows, ParamCols: in.Cols, ParamChannels: in.Channels, ParamClasses: in.Classes})
+	}
 	m, err := newModel(backend, cfg, store)
 	if err != nil {
 		return nil, fmt.Errorf("cnn.New: %w", err)
 	}
 	// Build the graph once so that the weights exist (and NumParams and
 	// Summary can count them) before any training.
-	if _, err := m.Predict(make([]float32, mnist.Pixels)); err != nil {
+	if _, err := m.Predict(make([]float32, cfg.Geometry().Pixels())); err != nil {
 		return nil, fmt.Errorf("cnn.New: initialising the weights: %w", err)
 	}
 	return m, nil
 }
 
 func newModel(backend compute.Backend, cfg Config, store *model.Store) (*Model, error) {
-	c, err := classifier.New(backend, store, mnist.Geometry, func(scope *model.Scope, images *Node) *Node {
+	c, err := classifier.New(backend, store, cfg.Geometry(), func(scope *model.Scope, images *Node) *Node {
 		return Logits(scope, cfg, images)
 	})
 	if err != nil {

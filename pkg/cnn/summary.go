@@ -3,8 +3,6 @@ package cnn
 import (
 	"fmt"
 	"strings"
-
-	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 // Layer describes one layer of the network for Summary.
@@ -35,14 +33,14 @@ func (m *Model) Layers() []Layer {
 			{"max_pooling2d_2", "MaxPooling2D", []int{c.pool2Side(), c.pool2Side(), c.Filters2}, 0},
 			{"flatten", "Flatten", []int{c.Features()}, 0},
 			{"hidden", "Dense + ReLU", []int{c.Hidden}, count("hidden")},
-			{"dense", "Dense", []int{mnist.NumClasses}, count("dense")},
+			{"dense", "Dense", []int{c.classes()}, count("dense")},
 		}
 	}
 	return []Layer{
 		{"conv2d", "Conv2D", []int{c.ConvSide(), c.ConvSide(), c.Filters}, count("conv2d")},
 		{"max_pooling2d", "MaxPooling2D", []int{c.PoolSide(), c.PoolSide(), c.Filters}, 0},
 		{"flatten", "Flatten", []int{c.Features()}, 0},
-		{"dense", "Dense", []int{mnist.NumClasses}, count("dense")},
+		{"dense", "Dense", []int{c.classes()}, count("dense")},
 	}
 }
 

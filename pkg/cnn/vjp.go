@@ -5,8 +5,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/advmlgo/advml/pkg/mnist"
 )
 
 // LogitsWithVJP builds the model's logits on images [batch, 28, 28, 1] and
@@ -25,8 +23,9 @@ import (
 // is faster too, with the max-pool written as the maximum of its k²
 // strided slices (the weights are the same variables as Logits').
 //
-// The deeper network (Config.Filters2 > 0) has no hand-written product: it
-// goes through automatic differentiation.
+// The deeper network (Config.Filters2 > 0), and any network on colour
+// images, has no hand-written product: it goes through automatic
+// differentiation.
 func (m *Model) LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, vjp func(cotangent *Node) *Node) {
 	logits, vjps := m.LogitsWithVJPs(scope, images)
 	return logits, func(cotangent *Node) *Node {
@@ -41,7 +40,7 @@ func (m *Model) LogitsWithVJP(scope *model.Scope, images *Node) (logits *Node, v
 // ten one-hot cotangents in one pass, which XLA runs faster than ten passes.
 func (m *Model) LogitsWithVJPs(scope *model.Scope, images *Node) (logits *Node, vjps func(cotangents *Node) *Node) {
 	cfg := m.Config
-	if cfg.deep() {
+	if cfg.deep() || !cfg.singleChannel() {
 		logits = Logits(scope, cfg, images)
 		return logits, func(cotangents *Node) *Node {
 			n := cotangents.Shape().Dimensions[1]
@@ -61,8 +60,8 @@ func (m *Model) LogitsWithVJPs(scope *model.Scope, images *Node) (logits *Node, 
 	convScope, denseScope := scope.In("conv2d").In("conv"), scope.In("dense").In("dense")
 	kernel := convScope.VariableWithShape("weights", shapes.Make(dtype, k, k, 1, filters)).NodeValue(g)
 	bias := convScope.VariableWithShape("biases", shapes.Make(dtype, filters)).NodeValue(g)
-	weights := denseScope.VariableWithShape("weights", shapes.Make(dtype, cfg.Features(), mnist.NumClasses)).NodeValue(g)
-	biases := denseScope.VariableWithShape("biases", shapes.Make(dtype, mnist.NumClasses)).NodeValue(g)
+	weights := denseScope.VariableWithShape("weights", shapes.Make(dtype, cfg.Features(), cfg.classes())).NodeValue(g)
+	biases := denseScope.VariableWithShape("biases", shapes.Make(dtype, cfg.classes())).NodeValue(g)
 
 	conv := Add(Convolve(images, kernel).NoPadding().Done(), Reshape(bias, 1, 1, 1, filters)) // [batch, side, side, filters]
 	// The max-pool: the running maximum over the window's k² strided slices,
