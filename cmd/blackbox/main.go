@@ -36,11 +36,18 @@ func main() {
 		pairs      = flag.Int("pairs", 100, "random (test image, target) pairs attacked targeted")
 		queries    = flag.Int("queries", 5000, "query budget per image of Square and HopSkipJump (SimBA gets twice as many)")
 		seed       = flag.Int64("seed", 1, "seed of the pairs and the attacks")
+		data       mnist.Dataset
 	)
+	flag.Var(&data, "data", "the data set: mnist or fashion (Fashion-MNIST; the default -checkpoint gets -fashion appended)")
 	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "checkpoint" })
+	if !set {
+		*checkpoint = data.Folder(*checkpoint)
+	}
 	log.SetFlags(0)
 	log.SetPrefix("blackbox: ")
-	if err := run(*checkpoint, *n, *pairs, *queries, *seed); err != nil {
+	if err := run(data, *checkpoint, *n, *pairs, *queries, *seed); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -59,6 +66,7 @@ type Row struct {
 
 // Summary is the JSON line.
 type Summary struct {
+	Data       string `json:"data"`
 	Backend    string `json:"backend"`
 	Model      string `json:"model"`
 	N          int    `json:"n"`
@@ -75,7 +83,7 @@ type entry struct {
 	access  string
 }
 
-func run(checkpoint string, n, pairs, queries int, seed int64) error {
+func run(dataset mnist.Dataset, checkpoint string, n, pairs, queries int, seed int64) error {
 	switch {
 	case n < 1 || n > 10000:
 		return fmt.Errorf("-n %d: attack between 1 and 10000 test images", n)
@@ -88,7 +96,7 @@ func run(checkpoint string, n, pairs, queries int, seed int64) error {
 	if err != nil {
 		return err
 	}
-	data, err := mnist.Load(mnist.Options{Seed: seed})
+	data, err := mnist.Load(mnist.Options{Dataset: dataset, Seed: seed})
 	if err != nil {
 		return err
 	}
@@ -108,7 +116,7 @@ func run(checkpoint string, n, pairs, queries int, seed int64) error {
 		return err
 	}
 	log.Printf("model %v from %s; CPU: %s", m.Config, checkpoint, backend.CPU())
-	summary := Summary{Backend: backend.Label(b), Model: m.Config.String(), N: n, Pairs: pairs}
+	summary := Summary{Data: dataset.String(), Backend: backend.Label(b), Model: m.Config.String(), N: n, Pairs: pairs}
 
 	square, squareL2 := attack.NewSquare(attack.Linf), attack.NewSquare(attack.L2)
 	pixel, dct := attack.NewSimBA(attack.PixelBasis), attack.NewSimBA(attack.DCTBasis)

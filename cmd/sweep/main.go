@@ -57,8 +57,10 @@ func main() {
 	seeds := flag.Int("seeds", 1, "seeds per configuration (weights and shuffling)")
 	patience := flag.Int("patience", training.DefaultOptions().Patience, "early-stopping patience (Keras' default is 0)")
 	only := flag.String("only", "", "comma-separated configurations filters/kernel/pool to train instead of the list, e.g. 30/5/4,22/7/3")
+	var dataset mnist.Dataset
+	flag.Var(&dataset, "data", "the data set: mnist or fashion")
 	flag.Parse()
-	data, err := mnist.Load(mnist.Options{Seed: 1})
+	data, err := mnist.Load(mnist.Options{Dataset: dataset, Seed: 1})
 	if err != nil {
 		log.Fatal(err)
 	}
