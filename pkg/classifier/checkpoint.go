@@ -19,10 +19,14 @@ import (
 var ErrNoCheckpoint = errors.New("no checkpoint")
 
 // Save writes the model's store (weights, optimizer state and params) as a
-// GoMLX checkpoint into dir. It writes into a new folder beside dir and
-// swaps it in only once complete, so a failed save leaves an earlier
-// checkpoint whole.
-func (m *Model) Save(dir string) error {
+// GoMLX checkpoint into dir (SaveStore).
+func (m *Model) Save(dir string) error { return SaveStore(m.store, dir) }
+
+// SaveStore writes a store (weights, optimizer state and params) as a GoMLX
+// checkpoint into dir. It writes into a new folder beside dir and swaps it
+// in only once complete, so a failed save leaves an earlier checkpoint
+// whole.
+func SaveStore(store *model.Store, dir string) error {
 	if dir == "" {
 		return fmt.Errorf("classifier.Save: empty checkpoint folder name: name the folder to save in")
 	}
@@ -35,7 +39,7 @@ func (m *Model) Save(dir string) error {
 		return fmt.Errorf("classifier.Save: %w", err)
 	}
 	defer os.RemoveAll(tmp) // Gone once renamed; cleans up after a failure.
-	h, err := checkpoint.Build(m.store).Dir(tmp).Keep(1).Done()
+	h, err := checkpoint.Build(store).Dir(tmp).Keep(1).Done()
 	if err == nil {
 		err = h.Save()
 	}
@@ -118,6 +122,10 @@ func (m *Model) checkArchitecture() (err error) {
 	var missing, unused []string
 	used := map[string]bool{} // The top scopes of the weights the graph uses.
 	for v := range m.store.IterVariables() {
+		// A checkpoint does not keep which variables are weights: those
+		// the logits use are, the optimizer's state, the step and the
+		// random state are not (and must not be trained as weights).
+		v.Trainable = v.InUseByGraph(g) && v.DType().IsFloat()
 		if !v.InUseByGraph(g) {
 			continue
 		}

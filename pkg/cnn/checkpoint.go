@@ -2,6 +2,7 @@ package cnn
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
@@ -55,6 +56,12 @@ func Load(backend compute.Backend, dir string) (*Model, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cnn.Load: checkpoint in %s: %w", dir, err)
+	}
+	// A checkpoint does not keep which variables are weights: those under
+	// ScopeName are; the optimizer's state, the step and the random state
+	// are not (and must not be trained as weights when training goes on).
+	for v := range store.IterVariables() {
+		v.Trainable = strings.HasPrefix(v.Path(), "/"+ScopeName+"/")
 	}
 	m, err := newModel(backend, cfg, store)
 	if err != nil {

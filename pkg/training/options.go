@@ -65,6 +65,16 @@ type Options struct {
 	// machine. BatchSize must be a multiple of Devices, and an epoch drops
 	// its last, incomplete batch. 0 and 1 train on one device.
 	Devices int
+	// ResumeDir, when set, is a folder where Train writes its progress
+	// after every epoch (the weights, the optimizer's and the random
+	// state, the history, early stopping's count, the best epoch's
+	// weights) and from which it goes on after a stop: a training that a
+	// working day, a crash or a kill cut short continues from its last
+	// finished epoch and ends as if it had never stopped (same weights,
+	// same history). Give it the same data and options, MaxEpochs excepted
+	// (raise it to train longer). A training that early stopping ended
+	// stays ended. Empty: no resuming.
+	ResumeDir string
 }
 
 // DefaultOptions are the settings this project trains its models with:

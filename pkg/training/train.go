@@ -49,7 +49,23 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 	if err := checkSplit("validation", valSet, m.Geometry()); err != nil {
 		return nil, err
 	}
-	s, err := NewSession(m, trainSet, opts)
+	opts = opts.WithDefaults()
+	// A training that stopped (Options.ResumeDir) goes on from its last
+	// epoch: its weights, optimizer and random state, history and early
+	// stopping's count come back, and the shuffles of the epochs it ran are
+	// drawn again, so the run ends as one that never stopped.
+	var resumed *resumeState
+	if opts.ResumeDir != "" {
+		var err error
+		if resumed, err = loadResume(opts.ResumeDir, m); err != nil {
+			return nil, err
+		}
+	}
+	done := 0
+	if resumed != nil {
+		done = len(resumed.History.Epochs)
+	}
+	s, err := newSession(m, trainSet, opts, done)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +75,19 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 	robust := opts.Adversary.Active()
 	var best weights
 	bestScore, wait := 0.0, 0
-	for epoch := 1; epoch <= opts.MaxEpochs; epoch++ {
+	if resumed != nil {
+		if err := s.skipEpochs(done); err != nil {
+			return nil, err
+		}
+		h, bestScore, wait, best = resumed.History, resumed.BestScore, resumed.Wait, resumed.best
+		if resumed.Finished {
+			done = opts.MaxEpochs // Nothing left to run: the weights are the last epoch's.
+		}
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, "Resumed from %s after epoch %d.\n", opts.ResumeDir, len(h.Epochs))
+		}
+	}
+	for epoch := done + 1; epoch <= opts.MaxEpochs; epoch++ {
 		e, err := s.Epoch()
 		if err != nil {
 			return h, fmt.Errorf("training: epoch %d: %w", epoch, err)
@@ -82,23 +110,28 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 		if opts.Log != nil {
 			fmt.Fprintln(opts.Log, e)
 		}
-		if h.BestEpoch == 0 || score < bestScore-opts.MinDelta {
+		improved := h.BestEpoch == 0 || score < bestScore-opts.MinDelta
+		if improved {
 			if opts.RestoreBestWeights {
 				if best, err = snapshot(m); err != nil {
 					return h, err
 				}
 			}
 			h.BestEpoch, bestScore, wait = epoch, score, 0
-			continue
+		} else if epoch > opts.Adversary.WarmupEpochs {
+			// As Keras counts: the Patience-th epoch in a row without
+			// improvement stops the training (0 and 1 both stop at the
+			// first). An adversary's warm-up epochs do not count.
+			wait++
+			h.EarlyStopped = wait >= opts.Patience
 		}
-		// As Keras counts: the Patience-th epoch in a row without
-		// improvement stops the training (0 and 1 both stop at the first).
-		// An adversary's warm-up epochs do not count.
-		if epoch <= opts.Adversary.WarmupEpochs {
-			continue
+		if opts.ResumeDir != "" {
+			st := resumeState{History: h, BestScore: bestScore, Wait: wait, Finished: h.EarlyStopped}
+			if err := saveResume(opts.ResumeDir, m, st, improved && opts.RestoreBestWeights); err != nil {
+				return h, err
+			}
 		}
-		if wait++; wait >= opts.Patience {
-			h.EarlyStopped = true
+		if h.EarlyStopped {
 			break
 		}
 	}
@@ -137,6 +170,13 @@ type Session struct {
 // mini-batches, seeded by opts.Seed; against opts.Adversary if it has a
 // Mode).
 func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) {
+	return newSession(m, trainSet, opts, 0)
+}
+
+// newSession is NewSession for a training that already ran epochsDone
+// epochs (resumed from Options.ResumeDir): the warm-up counts from where it
+// began.
+func newSession(m Model, trainSet *mnist.Split, opts Options, epochsDone int) (*Session, error) {
 	opts = opts.WithDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -166,7 +206,7 @@ func NewSession(m Model, trainSet *mnist.Split, opts Options) (*Session, error) 
 	if opts.Devices > 1 {
 		stepsPerEpoch = trainSet.Len() / opts.BatchSize
 	}
-	firstStep := optimizer.GetGlobalStep(m.Store())
+	firstStep := optimizer.GetGlobalStep(m.Store()) - int64(epochsDone*stepsPerEpoch)
 	trades, ibp := adversary.Mode == ModeTRADES, adversary.bounded()
 	var ops []cnn.Op
 	if ibp {

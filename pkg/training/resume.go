@@ -1,0 +1,153 @@
+package training
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/advmlgo/advml/pkg/classifier"
+)
+
+// What Options.ResumeDir holds: the store after the last epoch (weights,
+// optimizer state, random state, step), the store at the best epoch when
+// the best weights are restored at the end, and the state file, written
+// last, which says how far the training got.
+const (
+	resumeStateDir = "state"
+	resumeBestDir  = "best"
+	resumeFile     = "resume.json"
+)
+
+// resumeState is the training's progress, written after every epoch.
+type resumeState struct {
+	History   *History `json:"history"`
+	BestScore float64  `json:"best_score"`
+	Wait      int      `json:"wait"`     // Epochs in a row without improvement.
+	Finished  bool     `json:"finished"` // Early stopping ended it.
+	Step      int64    `json:"step"`     // The optimizer's global step after the last epoch.
+	// Trainable lists the trainable variables: a checkpoint does not keep
+	// the flag, and the optimizer's state, the step and the random state
+	// must not come back as weights.
+	Trainable []string `json:"trainable"`
+
+	best weights // The best epoch's weights, when they are restored at the end.
+}
+
+// saveResume writes the training's progress into dir: the best epoch's
+// store when this epoch is the new best (withBest), the store, then the
+// state file.
+func saveResume(dir string, m Model, st resumeState, withBest bool) error {
+	if withBest {
+		if err := classifier.SaveStore(m.Store(), filepath.Join(dir, resumeBestDir)); err != nil {
+			return fmt.Errorf("training: Options.ResumeDir: %w", err)
+		}
+	}
+	if err := classifier.SaveStore(m.Store(), filepath.Join(dir, resumeStateDir)); err != nil {
+		return fmt.Errorf("training: Options.ResumeDir: %w", err)
+	}
+	st.Step = optimizer.GetGlobalStep(m.Store())
+	st.Trainable = nil
+	for v := range m.Store().IterVariables() {
+		if v.Trainable {
+			st.Trainable = append(st.Trainable, v.Path())
+		}
+	}
+	data, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "."+resumeFile+".writing")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("training: Options.ResumeDir: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, resumeFile)); err != nil {
+		return fmt.Errorf("training: Options.ResumeDir: %w", err)
+	}
+	return nil
+}
+
+// loadResume reads the progress that dir holds into m's store, or returns
+// nil when dir holds none (a training that starts).
+func loadResume(dir string, m Model) (*resumeState, error) {
+	data, err := os.ReadFile(filepath.Join(dir, resumeFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	fail := func(what string, err error) error {
+		return fmt.Errorf("training: Options.ResumeDir %s: %s: %v (delete the folder to start over)", dir, what, err)
+	}
+	if err != nil {
+		return nil, fail("reading "+resumeFile, err)
+	}
+	st := &resumeState{}
+	if err := json.Unmarshal(data, st); err != nil || st.History == nil || len(st.History.Epochs) == 0 {
+		return nil, fail(resumeFile+" is not a training's state", err)
+	}
+	if _, err := checkpoint.Load(m.Store()).Dir(filepath.Join(dir, resumeStateDir)).Immediate().Done(); err != nil {
+		return nil, fail("loading the weights", err)
+	}
+	trainable := map[string]bool{}
+	for _, path := range st.Trainable {
+		trainable[path] = true
+	}
+	for v := range m.Store().IterVariables() {
+		v.Trainable = trainable[v.Path()]
+	}
+	if step := optimizer.GetGlobalStep(m.Store()); step != st.Step {
+		return nil, fail("the state", fmt.Errorf("the weights are at step %d, %s at step %d: a save was cut short", step, resumeFile, st.Step))
+	}
+	if st.History.BestEpoch > 0 && classifier.Exists(filepath.Join(dir, resumeBestDir)) {
+		scratch := model.NewStore()
+		if _, err := checkpoint.Load(scratch).Dir(filepath.Join(dir, resumeBestDir)).Immediate().Done(); err != nil {
+			return nil, fail("loading the best epoch's weights", err)
+		}
+		st.best = weights{}
+		for v := range m.Store().IterVariables() {
+			if !v.Trainable {
+				continue
+			}
+			saved := scratch.GetVariable(v.Path())
+			if saved == nil {
+				return nil, fail("the best epoch's weights", fmt.Errorf("%s is missing", v.Path()))
+			}
+			value, err := saved.Value()
+			if err != nil {
+				return nil, fail("the best epoch's weights", err)
+			}
+			st.best[v] = value
+		}
+	}
+	return st, nil
+}
+
+// skipEpochs draws the shuffles of n epochs without training on them, so
+// that a resumed training sees the batches a run without a stop would.
+func (s *Session) skipEpochs(n int) error {
+	for range n {
+		if d, ok := s.steps.(train.DistributedDataset); ok {
+			// Batches split over devices: read the epoch whole.
+			for _, err := range d.DistributedIter() {
+				if err != nil {
+					return fmt.Errorf("training: replaying the shuffles of the epochs already run: %w", err)
+				}
+			}
+			continue
+		}
+		// An epoch's order is drawn when its first batch is read.
+		for _, err := range s.steps.Iter() {
+			if err != nil {
+				return fmt.Errorf("training: replaying the shuffles of the epochs already run: %w", err)
+			}
+			break
+		}
+	}
+	return nil
+}
