@@ -19,6 +19,7 @@
 //	go run ./cmd/robust -mode trades     # train with TRADES instead of PGD
 //	go run ./cmd/robust -mode crown-ibp -checkpoint checkpoints/certified   # on CROWN-IBP's bounds (or ibp)
 //	go run ./cmd/robust -data fashion -eps 0.1 -robust-only   # Fashion-MNIST: checkpoints/robust-fashion
+//	go run ./cmd/robust -train-only -resume out/robust-resume  # a training that goes on after a stop
 //
 // The 10,000 images can be attacked in parts, in separate runs (hours each
 // on a small CPU), and the parts' JSON lines combined into the line one run
@@ -65,6 +66,7 @@ type flags struct {
 	epochs                          int
 	seed                            int64
 	data                            mnist.Dataset
+	resume                          string
 }
 
 func main() {
@@ -89,6 +91,7 @@ func main() {
 	flag.BoolVar(&f.robustOnly, "robust-only", false, "train (unless -load) and evaluate the robust model only, not the article's networks")
 	flag.BoolVar(&f.trainOnly, "train-only", false, "train (or load) the robust model and save it, then stop: no article networks, no evaluation")
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
+	flag.StringVar(&f.resume, "resume", "", "a folder where the robust model's training writes its progress after every epoch and goes on from after a stop (training.Options.ResumeDir)")
 	flag.Var(&f.data, "data", "the data set: mnist or fashion (Fashion-MNIST; the default checkpoint folders get -fashion appended)")
 	flag.Parse()
 	set := map[string]bool{}
@@ -258,7 +261,7 @@ func run(f flags) error {
 	if f.patience > 0 {
 		opts.Patience = f.patience
 	}
-	opts.CosineDecay, opts.Devices = f.cosine, f.devices
+	opts.CosineDecay, opts.Devices, opts.ResumeDir = f.cosine, f.devices, f.resume
 	if f.trainOnly {
 		log.Printf("the robust model (%v), trained against %v, then saved; no evaluation", f.robust(), opts.Adversary)
 		start := time.Now()
@@ -287,6 +290,9 @@ func run(f flags) error {
 	// epochs: enough to see it cannot hold ε = 0.3.
 	articleOpts := opts
 	articleOpts.MaxEpochs = max(opts.Adversary.WarmupEpochs+5, opts.MaxEpochs/3)
+	if f.resume != "" {
+		articleOpts.ResumeDir = f.resume + "-article" // Its own progress, beside the robust model's.
+	}
 	if f.load {
 		log.Printf("the article's network (%v) in %s", cnn.Default, f.articlePGD)
 	} else {

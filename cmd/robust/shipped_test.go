@@ -24,6 +24,11 @@ import (
 var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default,
 	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default}
 
+// shippedData is the data set of each shipped model that is not MNIST's:
+// the robust model of Fashion-MNIST, once trained (make robust ARGS="-data
+// fashion -eps 0.1").
+var shippedData = map[string]mnist.Dataset{}
+
 // Record is what checkpoints/robust/record.json states about the shipped
 // model.
 type Record struct {
@@ -84,6 +89,13 @@ func checkShipped(t *testing.T, shipped string, cfg cnn.Config) {
 		t.Fatalf("the model in %s is a %s, not a %s", shipped, m.Config, cfg)
 	}
 	test := testutil.MNIST(t).Test
+	if d, ok := shippedData[shipped]; ok {
+		data, err := mnist.Load(mnist.Options{Dataset: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		test = data.Test
+	}
 	_, acc, err := m.Evaluate(test.Images[:1000*mnist.Pixels], test.Labels[:1000])
 	if err != nil {
 		t.Fatal(err)
