@@ -152,7 +152,11 @@ func (f flags) validate() error {
 		return fmt.Errorf("-load with -train-only: the first evaluates saved checkpoints, the second trains without evaluating; drop one")
 	}
 	if f.load {
-		for _, dir := range []string{f.checkpoint, f.articlePGD} {
+		dirs := []string{f.checkpoint, f.articlePGD}
+		if f.robustOnly {
+			dirs = dirs[:1]
+		}
+		for _, dir := range dirs {
 			if !cnn.Exists(dir) {
 				return fmt.Errorf("-load: no checkpoint in %s: run without -load to train one", dir)
 			}
