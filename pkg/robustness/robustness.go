@@ -111,21 +111,13 @@ func evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 			r.Proven = append(r.Proven, certified[e])
 		}
 	}
-	// left lists the images attack k still has to try at budget e.
-	left := func(e int) []int {
-		var out []int
-		for i, ok := range robust[e] {
-			if ok && !certified[e][i] {
-				out = append(out, i)
-			}
-		}
-		return out
-	}
-	// fooled records what res (at its budget index re) did to the images
-	// of indices (res's images, in order) that attack k tried at budget e.
-	fooled := func(k, e int, res *attack.Result, re int, indices []int, tried []bool) {
+	// open tells whether image i is still to be attacked at budget e.
+	open := func(e, i int) bool { return robust[e][i] && !certified[e][i] }
+	// fooled records what res (at its budget index re) did, at budget e,
+	// to the images of indices (res's images, in order) still open there.
+	fooled := func(k, e int, res *attack.Result, re int, indices []int) {
 		for j, i := range indices {
-			if tried[j] && res.Success[re][j] {
+			if open(e, i) && res.Success[re][j] {
 				robust[e][i], fooledBy[e][i] = false, k
 				copy(g.Image(adversarials[e], i), g.Image(res.Clipped[re], j))
 			}
@@ -135,25 +127,31 @@ func evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 		if _, fixed := a.(attack.FixedEpsilon); fixed {
 			// A fixed-budget attack searches within each budget apart.
 			for e, eps := range epsilons {
-				if indices := left(e); len(indices) > 0 {
+				var indices []int
+				for i := range n {
+					if open(e, i) {
+						indices = append(indices, i)
+					}
+				}
+				if len(indices) > 0 {
 					sub, subLabels := pick(g, images, labels, indices)
 					res, err := a.Run(m, sub, attack.Misclassification{Labels: subLabels}, eps)
 					if err != nil {
 						return nil, fmt.Errorf("robustness: %v at ε=%g: %w", a, eps, err)
 					}
 					agreement.add(res)
-					fooled(k, e, res, 0, indices, allTrue(len(indices)))
+					fooled(k, e, res, 0, indices)
 				}
 			}
 		} else {
 			// A minimal attack searches once per image, without a budget,
 			// and its one result is clipped to every budget: it runs on the
-			// images left at any budget, and each budget takes the images
-			// it had left.
+			// images open at any budget, and each budget takes the images
+			// open there.
 			var union []int
 			for i := range n {
 				for e := range epsilons {
-					if robust[e][i] && !certified[e][i] {
+					if open(e, i) {
 						union = append(union, i)
 						break
 					}
@@ -167,11 +165,7 @@ func evaluate(m classifier.Predictor, images []float32, labels []int, attacks []
 				}
 				agreement.add(res)
 				for e := range epsilons {
-					tried := make([]bool, len(union))
-					for j, i := range union {
-						tried[j] = robust[e][i] && !certified[e][i]
-					}
-					fooled(k, e, res, e, union, tried)
+					fooled(k, e, res, e, union)
 				}
 			}
 		}
@@ -238,14 +232,6 @@ func SideBySide(m classifier.Predictor, images []float32, labels []int, eps floa
 		results = append(results, res)
 	}
 	return results, nil
-}
-
-func allTrue(n int) []bool {
-	out := make([]bool, n)
-	for i := range out {
-		out[i] = true
-	}
-	return out
 }
 
 // pick returns the images and labels listed in indices.
