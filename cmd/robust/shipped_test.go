@@ -22,12 +22,11 @@ import (
 // robust, and the article's network trained on Gaussian noise (σ 0.25),
 // the base of notebook 06's randomized smoothing.
 var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default,
-	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default}
+	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default, "../../checkpoints/robust-fashion": cnn.Robust}
 
 // shippedData is the data set of each shipped model that is not MNIST's:
-// the robust model of Fashion-MNIST, once trained (make robust ARGS="-data
-// fashion -eps 0.1").
-var shippedData = map[string]mnist.Dataset{}
+// the robust model of Fashion-MNIST (cmd/robust -data fashion -eps 0.1).
+var shippedData = map[string]mnist.Dataset{"../../checkpoints/robust-fashion": mnist.Fashion}
 
 // Record is what checkpoints/robust/record.json states about the shipped
 // model.
