@@ -22,6 +22,15 @@
 // files from that folder instead, and with Options.Download it first fetches
 // the missing ones from the mirrors listed in Mirrors (see Download).
 //
+// # Fashion-MNIST
+//
+// Options.Dataset = Fashion reads Zalando's Fashion-MNIST instead: the same
+// format and sizes, ten kinds of clothing (Dataset.ClassNames), from
+// Debian's dataset-fashion-mnist package in FashionDir (`make
+// fashion-mnist` installs it), its files checked against the sums of the
+// package's copies. Data.Dataset says which data set a Data holds, and the
+// cmd/ programs take it as -data mnist|fashion (Dataset is a flag.Value).
+//
 // # Layout
 //
 // A Split holds N examples: Images has N*Pixels values, image i being
