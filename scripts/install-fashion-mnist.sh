@@ -7,14 +7,4 @@ dir=/usr/share/datasets/fashion-mnist
 if [ -f "$dir/train-images-idx3-ubyte.gz" ] && [ -f "$dir/t10k-labels-idx1-ubyte.gz" ]; then
   exit 0
 fi
-if ! command -v apt-get >/dev/null; then
-  echo "install-fashion-mnist.sh: no $dir and no apt-get: put Fashion-MNIST's four files in a folder and pass it as mnist.Options.Dir (-data-dir)" >&2
-  exit 1
-fi
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get install -y -q --no-install-recommends dataset-fashion-mnist || {
-  $sudo apt-get update -q
-  $sudo apt-get install -y -q --no-install-recommends dataset-fashion-mnist
-}
+exec "$(dirname "$0")/apt-install.sh" dataset-fashion-mnist "put Fashion-MNIST's four files in a folder and pass it as mnist.Options.Dir"
