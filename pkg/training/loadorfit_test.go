@@ -83,6 +83,7 @@ func equal(a, b [][]float32) bool {
 // Options.Seed decides the starting weights of a model of one's own even
 // when it predicted before training (which draws its weights, unseeded).
 func TestSeedDecidesAfterAPrediction(t *testing.T) {
+	testutil.Slow(t)
 	full := testutil.MNIST(t)
 	train, val := head(full.Train, 500), head(full.Validation, 100)
 	images := full.Test.Images[:20*mnist.Pixels]
