@@ -138,10 +138,10 @@ func finetuneCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	train := data.Train
-	if f.nTrain > 0 && f.nTrain < train.Len() {
-		train = train.Subset(firstN(f.nTrain))
+	if f.nTrain > 0 {
+		train = train.Head(f.nTrain)
 	}
-	test := data.Test.Subset(firstN(min(f.nTest, data.Test.Len())))
+	test := data.Test.Head(f.nTest)
 	s := FinetuneSummary{Model: f.model, Out: f.out, Data: which.String(), Mode: f.mode, Epsilon: f.eps, Epochs: f.epochs,
 		TrainImages: train.Len(), TestImages: test.Len()}
 	measure := func() (clean, robust float64, err error) {
@@ -255,12 +255,4 @@ func samePredictions(a, b classifier.Predictor, images []float32) (bool, error) 
 		}
 	}
 	return true, nil
-}
-
-func firstN(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }

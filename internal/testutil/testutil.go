@@ -179,17 +179,8 @@ func TrainMLP(b compute.Backend, data *mnist.Data) (*classifier.Model, error) {
 func train(m training.Model, data *mnist.Data, n, epochs int) error {
 	opts := training.DefaultOptions()
 	opts.MaxEpochs = epochs
-	_, err := training.Train(m, data.Train.Subset(firstN(n)), data.Validation, opts)
+	_, err := training.Train(m, data.Train.Head(n), data.Validation, opts)
 	return err
-}
-
-// firstN is 0, 1, …, n−1.
-func firstN(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }
 
 // Linear is softmax regression, the smallest model of a user's own (not a

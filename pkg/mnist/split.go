@@ -37,6 +37,17 @@ func (s *Split) Subset(indices []int) *Split {
 	return &Split{Images: Geometry.Select(s.Images, indices), Labels: classifier.Pick(s.Labels, indices)}
 }
 
+// Head returns a new split with copies of the first n examples (all of
+// them when n is at least Len).
+func (s *Split) Head(n int) *Split {
+	n = max(0, min(n, s.Len()))
+	indices := make([]int, n)
+	for i := range indices {
+		indices[i] = i
+	}
+	return s.Subset(indices)
+}
+
 // Data is MNIST as Load returns it.
 type Data struct {
 	// Train holds the training examples left after Validation was carved

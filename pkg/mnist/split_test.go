@@ -41,3 +41,22 @@ func TestSplitImageAndSubset(t *testing.T) {
 	}()
 	s.Subset([]int{3})
 }
+
+func TestHead(t *testing.T) {
+	s := &Split{Images: make([]float32, 3*Pixels), Labels: []int{4, 5, 6}}
+	s.Images[2*Pixels] = 0.5
+	h := s.Head(2)
+	if h.Len() != 2 || h.Labels[1] != 5 || len(h.Images) != 2*Pixels {
+		t.Errorf("Head(2): %d examples, labels %v", h.Len(), h.Labels)
+	}
+	if all := s.Head(10); all.Len() != 3 || all.Images[2*Pixels] != 0.5 {
+		t.Errorf("Head(10) of 3: %d examples", all.Len())
+	}
+	h.Labels[0] = 9
+	if s.Labels[0] != 4 {
+		t.Error("Head's copy aliases the split")
+	}
+	if s.Head(-1).Len() != 0 {
+		t.Error("Head(-1) is not empty")
+	}
+}

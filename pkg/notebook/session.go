@@ -219,7 +219,7 @@ func (s *Session) Trained() *training.Trained {
 func (s *Session) trainingData(data *mnist.Data) *mnist.Data {
 	if s.TrainImages > 0 && s.TrainImages < data.Train.Len() {
 		subset := *data
-		subset.Train = data.Train.Subset(firstN(s.TrainImages))
+		subset.Train = data.Train.Head(s.TrainImages)
 		return &subset
 	}
 	return data
@@ -261,15 +261,6 @@ func (s *Session) FitWith(m *classifier.Model, dir string, opts training.Options
 		s.store(retrainedKey, []byte{1})
 	}
 	return h
-}
-
-// firstN is 0, 1, …, n−1.
-func firstN(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }
 
 // Model returns the trained model (see Trained).

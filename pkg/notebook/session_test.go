@@ -109,7 +109,7 @@ func TestSessionSeedSeedsTraining(t *testing.T) {
 	opts := s.Training
 	opts.Seed = 7
 	data := *s.Data()
-	data.Train = data.Train.Subset(firstN(1000))
+	data.Train = data.Train.Head(1000)
 	want, err := training.LoadOrTrain(s.Backend(), t.TempDir(), &data, cnn.Default, opts, false)
 	if err != nil {
 		t.Fatal(err)
@@ -128,14 +128,6 @@ func TestSessionSeedSeedsTraining(t *testing.T) {
 			t.Fatalf("image %d: the session's model predicts %v, a training seeded by the session's Seed %v", i, got[i], expected[i])
 		}
 	}
-}
-
-func firstN(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }
 
 func TestFitTrainsOnceThenLoads(t *testing.T) {
@@ -188,7 +180,7 @@ func TestFitWithTakesTheCallersSeed(t *testing.T) {
 	s.FitWith(withSeven, filepath.Join(t.TempDir(), "seven"), opts)
 	s.Fit(sessions, filepath.Join(t.TempDir(), "session"))
 	data := *s.Data()
-	data.Train = data.Train.Subset(firstN(1000))
+	data.Train = data.Train.Head(1000)
 	want := build()
 	if _, _, err := training.LoadOrFit(want, filepath.Join(t.TempDir(), "direct"), &data, opts, false); err != nil {
 		t.Fatal(err)

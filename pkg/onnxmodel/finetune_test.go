@@ -8,7 +8,6 @@ import (
 
 	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/attack"
-	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/onnxmodel"
 	"github.com/advmlgo/advml/pkg/robustness"
 	"github.com/advmlgo/advml/pkg/training"
@@ -22,14 +21,7 @@ func TestFineTunedModelIsWrittenBack(t *testing.T) {
 	testutil.Slow(t)
 	m, s := loadShippedTorch(t)
 	data := testutil.MNIST(t)
-	first := func(split *mnist.Split, n int) *mnist.Split {
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
-		}
-		return split.Subset(idx)
-	}
-	test := first(data.Test, 200)
+	test := data.Test.Head(200)
 	pgd := attack.NewPGD(attack.Linf)
 	pgd.Steps, pgd.RelStepSize = 10, 0.25 // 2.5ε/10, the usual rule.
 	robust := func(m *onnxmodel.Model) float64 {
@@ -47,7 +39,7 @@ func TestFineTunedModelIsWrittenBack(t *testing.T) {
 	}
 	opts := training.Options{MaxEpochs: 1, Seed: 1, Adversary: training.PGDTraining(0.1)}
 	opts.Adversary.Steps, opts.Adversary.StepSize, opts.Adversary.WarmupEpochs = 5, 0.05, 0
-	if _, err := training.Train(m, first(data.Train, 3000), first(data.Validation, 200), opts); err != nil {
+	if _, err := training.Train(m, data.Train.Head(3000), data.Validation.Head(200), opts); err != nil {
 		t.Fatal(err)
 	}
 	after := robust(m)

@@ -27,7 +27,7 @@ func robustAccuracy(t *testing.T, m *cnn.Model, n int, eps float64) float64 {
 func TestAdversarialTrainingResistsTheAttack(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 4000), head(data.Validation, 500)
+	train, val := data.Train.Head(4000), data.Validation.Head(500)
 	const eps = 0.2
 	trades := training.TRADESTraining(eps)
 	trades.Steps, trades.StepSize = 5, eps/4
@@ -119,7 +119,7 @@ func TestBadAdversary(t *testing.T) {
 		opts := options(1, 1)
 		opts.Adversary = pgd
 		tc.change(&opts.Adversary)
-		_, err := training.Train(m, head(data.Train, 100), head(data.Validation, 100), opts)
+		_, err := training.Train(m, data.Train.Head(100), data.Validation.Head(100), opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%+v: want a one-line error with %q, got %v", opts.Adversary, tc.want, err)
 		}

@@ -16,7 +16,7 @@ import (
 func TestCosineDecayAnnealsTheRate(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 1000), head(data.Validation, 300)
+	train, val := data.Train.Head(1000), data.Validation.Head(300)
 	for _, decay := range []bool{false, true} {
 		m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
 		if err != nil {

@@ -23,7 +23,7 @@ import (
 func TestDevicesTrainTheSameModel(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 1024), head(data.Validation, 500)
+	train, val := data.Train.Head(1024), data.Validation.Head(500)
 	for _, c := range []struct {
 		name                string
 		cfg                 cnn.Config
@@ -101,7 +101,7 @@ func TestDevicesTrainTheSameModel(t *testing.T) {
 
 func TestBadDevices(t *testing.T) {
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 256), head(data.Validation, 100)
+	train, val := data.Train.Head(256), data.Validation.Head(100)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestDevicesCheckpoint(t *testing.T) {
 	}
 	o := options(1, 1)
 	o.Devices = 2
-	if _, err := training.Train(m, head(data.Train, 256), head(data.Validation, 100), o); err != nil {
+	if _, err := training.Train(m, data.Train.Head(256), data.Validation.Head(100), o); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

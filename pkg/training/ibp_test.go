@@ -17,7 +17,7 @@ import (
 func TestIBPTrainingCertifies(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 6000), head(data.Validation, 300)
+	train, val := data.Train.Head(6000), data.Validation.Head(300)
 	const eps = 0.1
 	modes := []struct {
 		name      string
@@ -91,7 +91,7 @@ func TestBadIBPSettings(t *testing.T) {
 		opts := options(1, 1)
 		opts.Adversary = training.IBPTraining(0.3)
 		tc.change(&opts.Adversary)
-		_, err := training.Train(m, head(data.Train, 100), head(data.Validation, 100), opts)
+		_, err := training.Train(m, data.Train.Head(100), data.Validation.Head(100), opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%+v: want a one-line error with %q, got %v", opts.Adversary, tc.want, err)
 		}
@@ -100,7 +100,7 @@ func TestBadIBPSettings(t *testing.T) {
 	opts := options(1, 1)
 	opts.Adversary = training.IBPTraining(0.3)
 	other := struct{ training.Model }{m}
-	if _, err := training.Train(other, head(data.Train, 100), head(data.Validation, 100), opts); err == nil || !strings.Contains(err.Error(), "*cnn.Model") {
+	if _, err := training.Train(other, data.Train.Head(100), data.Validation.Head(100), opts); err == nil || !strings.Contains(err.Error(), "*cnn.Model") {
 		t.Errorf("IBP on a model of another type: %v", err)
 	}
 }

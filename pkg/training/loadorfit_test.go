@@ -16,7 +16,7 @@ import (
 func TestLoadOrFitTrainsOnceThenLoadsAndOneSeedRepeatsARun(t *testing.T) {
 	testutil.Slow(t)
 	full := testutil.MNIST(t)
-	data := &mnist.Data{Train: head(full.Train, 2000), Validation: head(full.Validation, 500), Test: full.Test}
+	data := &mnist.Data{Train: full.Train.Head(2000), Validation: full.Validation.Head(500), Test: full.Test}
 	images := full.Test.Images[:50*mnist.Pixels]
 	fit := func(dir string, seed int64) ([][]float32, *training.History, bool) {
 		t.Helper()
@@ -85,7 +85,7 @@ func equal(a, b [][]float32) bool {
 func TestSeedDecidesAfterAPrediction(t *testing.T) {
 	testutil.Slow(t)
 	full := testutil.MNIST(t)
-	train, val := head(full.Train, 500), head(full.Validation, 100)
+	train, val := full.Train.Head(500), full.Validation.Head(100)
 	images := full.Test.Images[:20*mnist.Pixels]
 	fit := func(seed int64, predictFirst bool) [][]float32 {
 		t.Helper()

@@ -18,7 +18,7 @@ func TestNoiseTrainingHelpsSmoothing(t *testing.T) {
 	testutil.Slow(t)
 	const sigma = 0.5
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 3000), head(data.Validation, 300)
+	train, val := data.Train.Head(3000), data.Validation.Head(300)
 	smoothing := certify.NewSmoothing(sigma)
 	smoothing.N0, smoothing.N = 50, 500
 	const n = 40

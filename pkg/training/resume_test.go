@@ -21,7 +21,7 @@ import (
 func TestResumedTrainingEndsAsOneRun(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 640), head(data.Validation, 100)
+	train, val := data.Train.Head(640), data.Validation.Head(100)
 	images := data.Test.Images[:50*mnist.Pixels]
 	opts := func(epochs int, dir string) training.Options {
 		o := training.Options{MaxEpochs: epochs, Seed: 3, Patience: 10, RestoreBestWeights: true, ResumeDir: dir}

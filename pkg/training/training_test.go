@@ -14,15 +14,6 @@ import (
 	"github.com/advmlgo/advml/pkg/training"
 )
 
-// head returns the first n examples of s.
-func head(s *mnist.Split, n int) *mnist.Split {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return s.Subset(idx)
-}
-
 // options returns the project's settings with maxEpochs and seed.
 func options(maxEpochs int, seed int64) training.Options {
 	o := training.DefaultOptions()
@@ -33,7 +24,7 @@ func options(maxEpochs int, seed int64) training.Options {
 func TestShortTrainingRaisesAccuracy(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 3000), head(data.Validation, 1000)
+	train, val := data.Train.Head(3000), data.Validation.Head(1000)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +65,7 @@ func TestShortTrainingRaisesAccuracy(t *testing.T) {
 func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 2000), head(data.Validation, 500)
+	train, val := data.Train.Head(2000), data.Validation.Head(500)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +106,7 @@ func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
 func TestKerasDefaultsPatienceZero(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 2000), head(data.Validation, 500)
+	train, val := data.Train.Head(2000), data.Validation.Head(500)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +138,7 @@ func TestKerasDefaultsPatienceZero(t *testing.T) {
 func TestSameSeedSameHistory(t *testing.T) {
 	testutil.Slow(t)
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 1000), head(data.Validation, 300)
+	train, val := data.Train.Head(1000), data.Validation.Head(300)
 	run := func() *training.History {
 		m, err := cnn.New(testutil.XLA(t), cnn.Default, 4)
 		if err != nil {
@@ -170,7 +161,7 @@ func TestSameSeedSameHistory(t *testing.T) {
 
 func TestBadOptionsAndData(t *testing.T) {
 	data := testutil.MNIST(t)
-	train, val := head(data.Train, 100), head(data.Validation, 100)
+	train, val := data.Train.Head(100), data.Validation.Head(100)
 	m, err := cnn.New(testutil.XLA(t), cnn.Default, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -200,13 +191,13 @@ func TestBadOptionsAndData(t *testing.T) {
 	if _, err := training.Train(m, &mnist.Split{}, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training set is empty") {
 		t.Errorf("empty training set: %v", err)
 	}
-	bad := head(data.Train, 10)
+	bad := data.Train.Head(10)
 	bad.Labels[3] = 11
 	if _, err := training.Train(m, bad, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the training set: label 11 of image 3 is not a class: use 0 to 9") {
 		t.Errorf("label 11: %v", err)
 	}
 	// Pixels in 0..255 are named before the first epoch, in either set.
-	scaled := head(data.Train, 10)
+	scaled := data.Train.Head(10)
 	scaled.Images = slices.Clone(scaled.Images)
 	for i := range scaled.Images {
 		scaled.Images[i] *= 255
@@ -214,7 +205,7 @@ func TestBadOptionsAndData(t *testing.T) {
 	if _, err := training.Train(m, scaled, val, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the training set: ") || !strings.Contains(err.Error(), "divide them by 255") {
 		t.Errorf("a training set in 0..255: %v, want a one-line error naming it", err)
 	}
-	if _, err := training.Train(m, head(data.Train, 10), scaled, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the validation set: ") {
+	if _, err := training.Train(m, data.Train.Head(10), scaled, training.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "training: the validation set: ") {
 		t.Errorf("a validation set in 0..255: %v, want a one-line error naming it", err)
 	}
 }
@@ -230,7 +221,7 @@ func TestZeroOptionsTrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := training.Train(m, head(data.Train, 640), head(data.Validation, 100), training.Options{})
+	h, err := training.Train(m, data.Train.Head(640), data.Validation.Head(100), training.Options{})
 	if err != nil {
 		t.Fatalf("training.Options{}: %v", err)
 	}
