@@ -29,13 +29,17 @@ func TestResumedTrainingEndsAsOneRun(t *testing.T) {
 		o.Adversary.Steps, o.Adversary.StepSize, o.Adversary.WarmupEpochs, o.Adversary.ValidationImages = 2, 0.05, 2, 50
 		return o
 	}
+	var log strings.Builder // The last run's per-epoch lines.
 	run := func(epochs int, dir string) ([][]float32, *training.History) {
 		t.Helper()
 		m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, testutil.Linear)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := training.Train(m, train, val, opts(epochs, dir))
+		log.Reset()
+		o := opts(epochs, dir)
+		o.Log = &log
+		h, err := training.Train(m, train, val, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,6 +55,11 @@ func TestResumedTrainingEndsAsOneRun(t *testing.T) {
 		t.Fatalf("the first part ran %d epochs, want 3", len(h.Epochs))
 	}
 	resumed, h := run(5, dir)
+	// It trained the last two epochs only: without resuming, a fresh run of
+	// five with the same seed would end the same and prove nothing.
+	if lines := log.String(); !strings.Contains(lines, "after epoch 3") || strings.Count(lines, "Epoch ") != 2 {
+		t.Fatalf("the resumed run's log:\n%s\nwant it resumed after epoch 3 and two epochs trained", lines)
+	}
 	if len(h.Epochs) != 5 || h.BestEpoch != wholeHistory.BestEpoch || h.WeightsEpoch != wholeHistory.WeightsEpoch {
 		t.Fatalf("resumed history: %d epochs, best %d, weights of %d; in one run %d, %d, %d", len(h.Epochs), h.BestEpoch, h.WeightsEpoch,
 			len(wholeHistory.Epochs), wholeHistory.BestEpoch, wholeHistory.WeightsEpoch)
