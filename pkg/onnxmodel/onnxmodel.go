@@ -48,6 +48,40 @@ type Options struct {
 	// {0.229, 0.224, 0.225}; a model trained on 0..255 pixels takes Std
 	// {1.0 / 255}.
 	Mean, Std []float32
+	// Converter picks who turns the ONNX graph into GoMLX; the zero value,
+	// Auto, takes the fastest that converts the model.
+	Converter Converter
+}
+
+// Converter is who turns the ONNX graph into a GoMLX graph.
+type Converter int
+
+const (
+	// AutoConverter takes ChannelsLast when every operation the logits
+	// need is in it, and ONNXGoMLX otherwise.
+	AutoConverter Converter = iota
+	// ChannelsLast is this package's conversion of the operations of
+	// image classifiers (Conv, Gemm, MatMul, BatchNormalization, the pools,
+	// the activations, Flatten and Reshape, and the shape arithmetic of
+	// exporters), built with activations stored channels last, as XLA runs
+	// convolutions fastest: several times onnx-gomlx's speed on the CPU.
+	// A model with another operation fails to load, naming it.
+	ChannelsLast
+	// ONNXGoMLX is onnx-gomlx's conversion of the graph as the file lays
+	// it out, with the many operations it implements.
+	ONNXGoMLX
+)
+
+func (c Converter) String() string {
+	switch c {
+	case AutoConverter:
+		return "Auto"
+	case ChannelsLast:
+		return "ChannelsLast"
+	case ONNXGoMLX:
+		return "ONNXGoMLX"
+	}
+	return fmt.Sprintf("Converter(%d)", int(c))
 }
 
 // Model is a classifier read from an ONNX file: a classifier.Model (so
@@ -60,6 +94,9 @@ type Model struct {
 	// Output is the graph tensor the classifier's logits are; Softmax
 	// names the graph output it dropped ("" if none) to get them.
 	Output, Softmax string
+	// Converter is the conversion that built the graph: ChannelsLast or
+	// ONNXGoMLX, never Auto.
+	Converter Converter
 
 	parsed onnx.Model // onnx-gomlx's model, whose weights WriteONNX updates.
 }
@@ -85,6 +122,9 @@ func Load(backend compute.Backend, path string, opts Options) (*Model, error) {
 func read(backend compute.Backend, data []byte, path string, opts Options) (*Model, error) {
 	if opts.Layout < Auto || opts.Layout > NHWC {
 		return nil, fmt.Errorf("Options.Layout is %v: use Auto, NCHW or NHWC", opts.Layout)
+	}
+	if opts.Converter < AutoConverter || opts.Converter > ONNXGoMLX {
+		return nil, fmt.Errorf("Options.Converter is %v: use AutoConverter, ChannelsLast or ONNXGoMLX", opts.Converter)
 	}
 	var mp protos.ModelProto
 	if err := proto.Unmarshal(data, &mp); err != nil {
@@ -126,25 +166,25 @@ func read(backend compute.Backend, data []byte, path string, opts Options) (*Mod
 	if err := parsed.VariablesToScope(store.RootScope()); err != nil {
 		return nil, fmt.Errorf("reading its weights: %v", oneLine(err))
 	}
-	nchw := m.Layout == NCHW
-	logits := func(scope *model.Scope, images *Node) *Node {
-		x := images
-		if mean != nil {
-			x = Div(Sub(x, Const(x.Graph(), mean)), Const(x.Graph(), std))
+	var plan *channelsLast
+	if opts.Converter != ONNXGoMLX {
+		if plan, err = planChannelsLast(g, input, m.Output, m.Layout); err != nil {
+			if opts.Converter == ChannelsLast {
+				return nil, fmt.Errorf("Options.Converter is ChannelsLast, but %v: use AutoConverter", err)
+			}
+			plan = nil
 		}
-		if nchw {
-			x = TransposeAllAxes(x, 0, 3, 1, 2)
+	}
+	if plan != nil {
+		err = m.build(backend, store, geometry, mean, std, plan)
+		if err != nil && opts.Converter == ChannelsLast {
+			return nil, fmt.Errorf("Options.Converter is ChannelsLast, but %v: use AutoConverter", err)
 		}
-		return parsed.CallGraph(scope, x.Graph(), map[string]*Node{input: x}, m.Output)[0]
 	}
-	if m.Model, err = classifier.New(backend, store, geometry, logits); err != nil {
-		return nil, err
-	}
-	// Build and run the graph and its gradient once, so that an operation
-	// without a conversion or without a gradient is found now, in one
-	// line, not in the first attack.
-	if _, err := m.Predict(make([]float32, geometry.Pixels())); err != nil {
-		return nil, convertError(err)
+	if plan == nil || err != nil { // onnx-gomlx's conversion, also when ChannelsLast's failed to build.
+		if err = m.build(backend, store, geometry, mean, std, nil); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkGradient(m); err != nil {
 		return nil, err
@@ -200,6 +240,37 @@ func init() {
 	if _, ok := VJPRegistration[NodeTypeIdentity]; !ok {
 		VJPRegistration[NodeTypeIdentity] = func(node *Node, v []*Node, _ shapes.Shape) []*Node { return []*Node{v[0]} }
 	}
+}
+
+// build makes m's classifier with the plan's conversion (onnx-gomlx's when
+// plan is nil), and builds and runs its graph once, so that an operation
+// without a conversion is found now, in one line, not in the first attack.
+func (m *Model) build(backend compute.Backend, store *model.Store, geometry classifier.Geometry, mean, std [][][][]float32, plan *channelsLast) (err error) {
+	nchw := m.Layout == NCHW
+	logits := func(scope *model.Scope, images *Node) *Node {
+		x := images
+		if mean != nil {
+			x = Div(Sub(x, Const(x.Graph(), mean)), Const(x.Graph(), std))
+		}
+		if plan != nil {
+			return plan.build(scope, x)
+		}
+		if nchw {
+			x = TransposeAllAxes(x, 0, 3, 1, 2)
+		}
+		return m.parsed.CallGraph(scope, x.Graph(), map[string]*Node{m.Input: x}, m.Output)[0]
+	}
+	m.Converter = ONNXGoMLX
+	if plan != nil {
+		m.Converter = ChannelsLast
+	}
+	if m.Model, err = classifier.New(backend, store, geometry, logits); err != nil {
+		return err
+	}
+	if _, err := m.Predict(make([]float32, geometry.Pixels())); err != nil {
+		return convertError(err)
+	}
+	return nil
 }
 
 // checkGradient builds and runs the gradient of the logits' sum with

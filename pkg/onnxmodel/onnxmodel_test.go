@@ -73,8 +73,20 @@ func logitsOf(t *testing.T, m *onnxmodel.Model, images []float32, n int) []float
 }
 
 // TestFixturesMatchOnnxruntime: each fixture loads with the layout, image
-// size and classes of its export, and its logits are onnxruntime's.
+// size and classes of its export, and its logits are onnxruntime's, through
+// either conversion; the default takes the package's own, ChannelsLast,
+// for all of them.
 func TestFixturesMatchOnnxruntime(t *testing.T) {
+	for _, converter := range []onnxmodel.Converter{onnxmodel.AutoConverter, onnxmodel.ONNXGoMLX} {
+		t.Run(converter.String(), func(t *testing.T) { fixturesMatchOnnxruntime(t, converter) })
+	}
+}
+
+func fixturesMatchOnnxruntime(t *testing.T, converter onnxmodel.Converter) {
+	want := converter
+	if converter == onnxmodel.AutoConverter {
+		want = onnxmodel.ChannelsLast
+	}
 	for _, c := range []struct {
 		name     string
 		layout   onnxmodel.Layout
@@ -88,10 +100,23 @@ func TestFixturesMatchOnnxruntime(t *testing.T) {
 		{"torch_resnet", onnxmodel.NCHW, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, ""},
 		// Keras' own model.export(format="onnx") (testdata/export_keras.py), ending in its Softmax.
 		{"keras_cnn", onnxmodel.NHWC, classifier.Geometry{Rows: 28, Cols: 28, Channels: 1, Classes: 10}, "Identity:0"},
+		// The channels-last conversion's operations (make_fixtures.py).
+		{"opszoo", onnxmodel.NCHW, classifier.Geometry{Rows: 16, Cols: 16, Channels: 3, Classes: 4}, ""},
+		{"samepad", onnxmodel.NHWC, classifier.Geometry{Rows: 13, Cols: 13, Channels: 1, Classes: 3}, ""},
 	} {
-		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", c.name+".onnx"), onnxmodel.Options{})
+		if c.name == "samepad" && converter == onnxmodel.ONNXGoMLX {
+			// onnx-gomlx v0.5.5 has no auto_pad, nor count_include_pad.
+			if _, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", c.name+".onnx"), onnxmodel.Options{Converter: converter}); err == nil {
+				t.Errorf("%s: onnx-gomlx converts it now: compare its logits too", c.name)
+			}
+			continue
+		}
+		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", c.name+".onnx"), onnxmodel.Options{Converter: converter})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if m.Converter != want {
+			t.Errorf("%s: converted by %v, want %v", c.name, m.Converter, want)
 		}
 		if m.Layout != c.layout || m.Geometry() != c.geometry || m.Softmax != c.softmax {
 			t.Errorf("%s: layout %v, %v, softmax dropped %q; want %v, %v, %q", c.name, m.Layout, m.Geometry(), m.Softmax, c.layout, c.geometry, c.softmax)
@@ -322,7 +347,7 @@ func TestBadFilesAndOptions(t *testing.T) {
 // along a fixed ±1 direction, of a fixed mix of the logits.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	testutil.Slow(t)
-	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet", "keras_cnn"} {
+	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet", "keras_cnn", "opszoo", "samepad"} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -378,5 +403,68 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			t.Errorf("%s: the gradient gives a slope of %.5g along the direction, finite differences %.5g", name, slope, measured)
 		}
 		t.Logf("%s: slope %.5g from the gradient, %.5g from finite differences", name, slope, measured)
+	}
+}
+
+// TestConversionsHaveTheSameGradients: the channels-last conversion's
+// input gradients, with its hand-written parts (the few-channel
+// convolution's, the bias and Relu moved after a max-pool), are those of
+// onnx-gomlx's conversion differentiated by GoMLX, on images with ties in
+// the max-pools (MNIST's blank background, a constant image) and without.
+func TestConversionsHaveTheSameGradients(t *testing.T) {
+	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet", "keras_cnn", "opszoo", "../../../models/mnist_torch"} {
+		var grads [2][]float32
+		var geometry classifier.Geometry
+		for i, converter := range []onnxmodel.Converter{onnxmodel.ChannelsLast, onnxmodel.ONNXGoMLX} {
+			m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{Converter: converter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			geometry = m.Geometry()
+			images := testImages(2, geometry)
+			flat := make([]float32, geometry.Pixels())
+			for k := range flat {
+				flat[k] = 0.5
+			}
+			images = append(images, flat...)
+			if geometry.Pixels() == 28*28 {
+				images = append(images, testutil.MNIST(t).Test.Images[:2*28*28]...)
+			}
+			n := len(images) / geometry.Pixels()
+			mix := make([]float32, n*geometry.Classes)
+			for k := range mix {
+				mix[k] = float32(k%3) - 1 + 0.1*float32(k%7)
+			}
+			exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x *Node) *Node {
+				logits := m.Logits(scope, x)
+				return Gradient(ReduceAllSum(Mul(logits, Reshape(Const(x.Graph(), mix), n, geometry.Classes))), x)[0]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Exec(tensors.FromFlatDataAndDimensions(images, geometry.Dims(n)...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if grads[i], err = tensors.CopyFlatData[float32](out[0]); err != nil {
+				t.Fatal(err)
+			}
+			exec.Finalize()
+		}
+		scale := 0.0
+		for _, v := range grads[1] {
+			scale = math.Max(scale, math.Abs(float64(v)))
+		}
+		if scale == 0 {
+			t.Fatalf("%s: onnx-gomlx's gradient is all zero: the test would compare nothing", name)
+		}
+		worst := 0.0
+		for k, v := range grads[0] {
+			worst = math.Max(worst, math.Abs(float64(v-grads[1][k]))/scale)
+		}
+		if worst > 1e-5 {
+			t.Errorf("%s: the conversions' gradients differ by up to %.2g of the largest", name, worst)
+		}
+		t.Logf("%s (%v): gradients within %.2g of the largest (%.3g)", name, geometry, worst, scale)
 	}
 }

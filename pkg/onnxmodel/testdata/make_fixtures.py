@@ -17,6 +17,9 @@ onnxruntime compute the same function of them):
   [N, 32, 32, 3]: Transpose to NCHW, Conv, Relu, GlobalAveragePool, Reshape,
   MatMul and Add, then Softmax; its output is probabilities [N, 5], and the
   reference is the Softmax's input, the logits.
+- opszoo.onnx and samepad.onnx: the operations of the channels-last
+  conversion, NCHW [N, 3, 16, 16] with 4 classes and NHWC [N, 13, 13, 1]
+  with 3 (see their functions).
 """
 import json
 import pathlib
@@ -75,6 +78,80 @@ def kerasstyle():
     return graph, "dense", (32, 32, 3), "NHWC"
 
 
+def opszoo():
+    """What the channels-last conversion (pkg/onnxmodel/nhwc.go) builds,
+    in operations onnx-gomlx converts too, so that the tests compare the
+    two conversions' gradients: a 3-channel convolution with padding and
+    dilation (the few-channel input gradient), BatchNormalization, a Relu
+    and tiled MaxPool (the bias and Relu moved after the pool), a grouped
+    and a 1x1 convolution, Tanh, Sigmoid, Concat, Add and Mul of
+    constants, a padded 3x3 MaxPool of stride 2, AveragePool, Transpose and
+    Reshape, Gemm with alpha and beta, Sub, Div, MatMul, GlobalAveragePool
+    and Flatten."""
+    nodes = [
+        helper.make_node("Conv", ["input", "a.w", "a.b"], ["a"], kernel_shape=[3, 3], pads=[2, 2, 2, 2], dilations=[2, 2]),
+        helper.make_node("BatchNormalization", ["a", "bn.scale", "bn.bias", "bn.mean", "bn.var"], ["a_bn"], epsilon=1e-3),
+        helper.make_node("Relu", ["a_bn"], ["a_relu"]),
+        helper.make_node("MaxPool", ["a_relu"], ["a_pool"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["a_pool", "b.w", "b.b"], ["b"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=2),
+        helper.make_node("Tanh", ["b"], ["b_tanh"]),
+        helper.make_node("Conv", ["a_pool", "c.w"], ["c"], kernel_shape=[1, 1]),
+        helper.make_node("Sigmoid", ["c"], ["c_sig"]),
+        helper.make_node("Concat", ["b_tanh", "c_sig"], ["bc"], axis=1),
+        helper.make_node("Add", ["bc", "shift"], ["shifted"]),
+        helper.make_node("Mul", ["shifted", "gain"], ["scaled"]),
+        helper.make_node("MaxPool", ["scaled"], ["d_pool"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["d_pool"], ["d"]),
+        helper.make_node("AveragePool", ["d"], ["e"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Transpose", ["e"], ["e_nhwc"], perm=[0, 2, 3, 1]),
+        helper.make_node("Reshape", ["e_nhwc", "flat_shape"], ["e_flat"]),
+        helper.make_node("Gemm", ["e_flat", "f.w", "f.b"], ["f"], alpha=0.5, beta=2.0),
+        helper.make_node("Sub", ["f", "f.centre"], ["f_centred"]),
+        helper.make_node("Div", ["f_centred", "two"], ["f_half"]),
+        helper.make_node("MatMul", ["f_half", "g.w"], ["g"]),
+        helper.make_node("GlobalAveragePool", ["d"], ["h_gap"]),
+        helper.make_node("Flatten", ["h_gap"], ["h_flat"]),
+        helper.make_node("MatMul", ["h_flat", "h.w"], ["h"]),
+        helper.make_node("Add", ["g", "h"], ["logits"]),
+    ]
+    init = [weights("a.w", 8, 3, 3, 3), weights("a.b", 8),
+            weights("bn.scale", 8), weights("bn.bias", 8), weights("bn.mean", 8, scale=0.1),
+            numpy_helper.from_array(rng.uniform(0.5, 1.5, 8).astype(np.float32), "bn.var"),
+            weights("b.w", 8, 4, 3, 3), weights("b.b", 8), weights("c.w", 6, 8, 1, 1),
+            weights("shift", 14, 1, 1), numpy_helper.from_array(np.array(1.5, dtype=np.float32), "gain"),
+            numpy_helper.from_array(np.array([-1, 56], dtype=np.int64), "flat_shape"),
+            weights("f.w", 56, 16), weights("f.b", 16), weights("f.centre", 16),
+            numpy_helper.from_array(np.array(2.0, dtype=np.float32), "two"),
+            weights("g.w", 16, 4, scale=1.0), weights("h.w", 14, 4, scale=1.0)]
+    graph = helper.make_graph(nodes, "opszoo",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, 16, 16])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 4])], init)
+    return graph, "logits", (16, 16, 3), "NCHW"
+
+
+def samepad():
+    """What only the channels-last conversion takes: a Keras-style NHWC
+    input, Conv with auto_pad SAME_UPPER and stride 2, AveragePool with
+    padding counted (count_include_pad), GlobalMaxPool, Squeeze of an
+    axes input, Gemm."""
+    nodes = [
+        helper.make_node("Transpose", ["image"], ["nchw"], perm=[0, 3, 1, 2]),
+        helper.make_node("Conv", ["nchw", "conv/kernel", "conv/bias"], ["conv"], kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"),
+        helper.make_node("Relu", ["conv"], ["relu"]),
+        helper.make_node("AveragePool", ["relu"], ["avg"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1),
+        helper.make_node("GlobalMaxPool", ["avg"], ["gmp"]),
+        helper.make_node("Squeeze", ["gmp", "axes"], ["squeezed"]),
+        helper.make_node("Gemm", ["squeezed", "dense/kernel", "dense/bias"], ["logits"], transB=1),
+    ]
+    init = [weights("conv/kernel", 4, 1, 3, 3), weights("conv/bias", 4),
+            numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "axes"),
+            weights("dense/kernel", 3, 4, scale=1.0), weights("dense/bias", 3)]
+    graph = helper.make_graph(nodes, "samepad",
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 13, 13, 1])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 3])], init)
+    return graph, "logits", (13, 13, 1), "NHWC"
+
+
 def test_images(n, rows, cols, channels):
     """n images, NHWC in [0, 1] as pkg/classifier takes them: value k of
     the flat batch is (7919·k mod 1000) / 999, which the Go test computes
@@ -95,7 +172,7 @@ if (HERE / "keras_cnn.keras.json").exists():
 def built():
     """Yields (model, logits name, image size, layout) of the graphs built
     here, after writing each."""
-    for make in (torchstyle, kerasstyle):
+    for make in (torchstyle, kerasstyle, opszoo, samepad):
         graph, logits_name, size, layout = make()
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="advml fixtures")
         model.ir_version = 8
