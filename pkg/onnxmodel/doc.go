@@ -18,4 +18,16 @@
 //
 // Images go in as everywhere in the project: flat, [n, rows, cols,
 // channels], values in [0, 1].
+//
+// Two conversions turn the ONNX graph into GoMLX (Options.Converter). The
+// package's own, ChannelsLast, covers the operations of image classifiers
+// (Conv, Gemm, MatMul, BatchNormalization, the pools, Relu, Sigmoid, Tanh,
+// Add, Sub, Mul, Div, Concat, Transpose, Flatten, Reshape, Dropout and
+// Identity, and the shape arithmetic exporters write for a dynamic
+// flatten) and builds them with activations stored channels last, as XLA
+// runs convolutions fastest, with hand-written gradients where XLA's are
+// slow; onnx-gomlx's, ONNXGoMLX, converts many more operations, in the
+// file's NCHW layout. The default takes ChannelsLast when every operation
+// the logits need is in it, and tells which in Model.Converter. Both read
+// the same weights, so fine-tuning and WriteONNX work with either.
 package onnxmodel
