@@ -2,8 +2,10 @@ package certify
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -65,14 +67,51 @@ func (b *Bounds) Accuracy() float64 {
 	return float64(n) / float64(max(len(b.Certified), 1))
 }
 
+// Model is what IBP and CROWNIBP bound: a network of package cnn
+// (*cnn.Model), or a Bounder, which maps boxes through its own operations
+// (*onnxmodel.Model does, for the operations of image classifiers).
+type Model interface {
+	Backend() compute.Backend
+	Store() *model.Store
+	Geometry() classifier.Geometry
+}
+
+// Interval is a box of values inside a graph: each value lies within Radius
+// of Centre. A nil Radius is an exact value.
+type Interval struct{ Centre, Radius *graph.Node }
+
+// Tail is where a network's bounds end: the box of its last layer's input
+// [B, H] and that layer, logits = Input·W + B (W [H, K], B [K]), which the
+// margins fold in before they are bounded. When that input is ReLU(h·W1 +
+// B1) of a dense layer (W1 [F, H], B1 [H]), Hidden is the box of h [B, F]
+// and CROWN-IBP bounds the two layers together; otherwise Hidden.Centre is
+// nil.
+type Tail struct {
+	Input  Interval
+	W, B   *graph.Node
+	Hidden Interval
+	W1, B1 *graph.Node
+}
+
+// A Bounder maps boxes through its own operations.
+type Bounder interface {
+	Model
+	// Boundable is nil when BoundTail can bound the network, and otherwise
+	// one line that names the operation it cannot bound.
+	Boundable() error
+	// BoundTail maps the box of images [B, rows, cols, channels] through
+	// the network, each operation exactly or soundly, up to its last layer.
+	BoundTail(scope *model.Scope, images Interval) Tail
+}
+
 // IBP computes interval bounds (Gowal et al. 2018) of m's logits over the
 // L∞ ball of radius eps around each image (flat), clipped to [0, 1], and
 // certifies each image against its label. Every operation of the network
-// (cnn.Config.Ops) maps the box exactly or soundly: convolutions and dense
-// layers through their weights and absolute weights, ReLU and max-pool
-// monotonically; the last dense layer is folded into the margins. It runs
-// batched on m's engine.
-func IBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, error) {
+// (cnn.Config.Ops, or a Bounder's own) maps the box exactly or soundly:
+// convolutions and dense layers through their weights and absolute
+// weights, ReLU and max-pool monotonically; the last dense layer is folded
+// into the margins. It runs batched on m's engine.
+func IBP(m Model, images []float32, labels []int, eps float64) (*Bounds, error) {
 	return certify(m, images, labels, eps, false)
 }
 
@@ -87,28 +126,44 @@ func IBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, er
 // exactly. Each margin is the larger of that bound and IBP's: both hold,
 // so the larger does. Lower and Upper are IBP's. On a network without
 // that ending it is IBP.
-func CROWNIBP(m *cnn.Model, images []float32, labels []int, eps float64) (*Bounds, error) {
+func CROWNIBP(m Model, images []float32, labels []int, eps float64) (*Bounds, error) {
 	return certify(m, images, labels, eps, true)
 }
 
-func certify(m *cnn.Model, images []float32, labels []int, eps float64, crown bool) (*Bounds, error) {
-	if m == nil || m.Model == nil {
-		return nil, fmt.Errorf("certify: the model is nil: load one with cnn.Load or train one")
+func certify(m Model, images []float32, labels []int, eps float64, crown bool) (*Bounds, error) {
+	if isNil(m) {
+		return nil, fmt.Errorf("certify: the model is nil: load one with cnn.Load or onnxmodel.Load, or train one")
 	}
 	if !(eps >= 0 && eps <= 1) {
 		return nil, fmt.Errorf("certify: ε %g is not a budget: use a value in [0, 1], such as 0.3", eps)
 	}
-	ops, err := opsOf(m)
-	if err != nil {
-		return nil, err
-	}
+	var boundFn func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins, crownMargins *graph.Node)
 	g := m.Geometry()
+	switch m := m.(type) {
+	case *cnn.Model:
+		ops, err := opsOf(m)
+		if err != nil {
+			return nil, err
+		}
+		boundFn = func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins, crownMargins *graph.Node) {
+			return bound(scope, ops, x, labels, eps, g.Classes, crown)
+		}
+	case Bounder:
+		if err := m.Boundable(); err != nil {
+			return nil, fmt.Errorf("certify: %w", err)
+		}
+		boundFn = func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins, crownMargins *graph.Node) {
+			return boundBounder(scope, m, x, labels, eps, g.Classes, crown)
+		}
+	default:
+		return nil, fmt.Errorf("certify: a %T cannot be bounded: IBP and CROWNIBP take networks of cnn.Config (cnn.New, cnn.Load) and ONNX models (onnxmodel.Load); Smoothing takes any classifier", m)
+	}
 	n, err := g.CheckLabeled(images, labels)
 	if err != nil {
 		return nil, fmt.Errorf("certify: %w", err)
 	}
 	exec, err := model.NewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, labels, eps *graph.Node) (lo, hi, margins *graph.Node) {
-		lo, hi, margins, crownMargins := bound(scope, ops, x, labels, eps, g.Classes, crown)
+		lo, hi, margins, crownMargins := boundFn(scope, x, labels, eps)
 		if crownMargins != nil {
 			margins = graph.Max(margins, crownMargins)
 		}
@@ -228,6 +283,45 @@ func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes
 	}
 	exceptions.Panicf("certify: the network does not end in a dense layer")
 	return nil, nil, nil, nil
+}
+
+// isNil tells whether m is nil, or a nil pointer in the interface, or a
+// cnn.Model without its classifier.
+func isNil(m Model) bool {
+	if m == nil {
+		return true
+	}
+	if v := reflect.ValueOf(m); v.Kind() == reflect.Pointer && v.IsNil() {
+		return true
+	}
+	c, ok := m.(*cnn.Model)
+	return ok && c.Model == nil
+}
+
+// boundBounder is bound for a Bounder: the box of the images through its
+// BoundTail, then the last layer (and CROWN-IBP's tail) as for cnn's
+// networks.
+func boundBounder(scope *model.Scope, m Bounder, x, labels, eps *graph.Node, classes int, crown bool) (lo, hi, margins, crownMargins *graph.Node) {
+	e := graph.ConvertDType(eps, x.DType())
+	box := fromBounds(graph.ClipScalar(graph.Sub(x, e), 0, 1), graph.ClipScalar(graph.Add(x, e), 0, 1))
+	tail := m.BoundTail(scope, Interval{box.centre, box.radius})
+	v := interval{tail.Input.Centre, tail.Input.Radius}
+	if v.radius == nil {
+		v.radius = graph.ZerosLike(v.centre)
+	}
+	w, b := tail.W, tail.B
+	logits := v.affine(func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) },
+		func(x *graph.Node) *graph.Node { return graph.MatMul(x, graph.Abs(w)) }, graph.Reshape(b, 1, -1))
+	lo, hi = logits.bounds()
+	margins = marginBounds(v, w, b, labels, classes)
+	if crown && tail.Hidden.Centre != nil {
+		h := interval{tail.Hidden.Centre, tail.Hidden.Radius}
+		if h.radius == nil {
+			h.radius = graph.ZerosLike(h.centre)
+		}
+		crownMargins = crownTail(h, tail.W1, tail.B1, w, b, labels, classes)
+	}
+	return lo, hi, margins, crownMargins
 }
 
 // marginBounds is, per image and class j, a lower bound of

@@ -52,7 +52,7 @@ func TestBoundsHoldEveryPointOfTheBall(t *testing.T) {
 	const n = 20
 	images, labels := test.Images[:n*mnist.Pixels], test.Labels[:n]
 	rng := rand.New(rand.NewSource(3))
-	methods := map[string]func(*cnn.Model, []float32, []int, float64) (*certify.Bounds, error){"IBP": certify.IBP, "CROWN-IBP": certify.CROWNIBP}
+	methods := map[string]func(certify.Model, []float32, []int, float64) (*certify.Bounds, error){"IBP": certify.IBP, "CROWN-IBP": certify.CROWNIBP}
 	for modelName, m := range models(t) {
 		for _, eps := range []float64{0.02, 0.1, 0.3} {
 			for method, bounds := range methods {
@@ -197,6 +197,11 @@ func TestBadInput(t *testing.T) {
 	if _, err := certify.IBP(nil, images, labels, 0.1); err == nil || !strings.Contains(err.Error(), "model is nil") {
 		t.Errorf("nil model: %v", err)
 	}
+	// A classifier of one's own, as it is: refused in one line that names
+	// what the bounds take.
+	if _, err := certify.IBP(testutil.MLP(t), images, labels, 0.1); err == nil || !strings.Contains(err.Error(), "cannot be bounded") || !strings.Contains(err.Error(), "onnxmodel.Load") {
+		t.Errorf("a classifier.Model: %v; want one line naming the models the bounds take", err)
+	}
 	// A network of one's own, wrapped in a cnn.Model: refused in one line
 	// that says which networks the bounds take, with the zero Config as
 	// with a Config its weights do not match.
@@ -208,7 +213,7 @@ func TestBadInput(t *testing.T) {
 		{cnn.Config{}, "Config (conv 0@0x0, maxpool 0x0, dense 10) is not a network"},
 		{cnn.Default, "no weights at /cnn/"},
 	} {
-		for _, bounds := range []func(*cnn.Model, []float32, []int, float64) (*certify.Bounds, error){certify.IBP, certify.CROWNIBP} {
+		for _, bounds := range []func(certify.Model, []float32, []int, float64) (*certify.Bounds, error){certify.IBP, certify.CROWNIBP} {
 			_, err := bounds(&cnn.Model{Model: mlp, Config: c.config}, images, labels, 0.1)
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "other networks cannot be certified yet") || strings.Contains(err.Error(), "\n") {
 				t.Errorf("an MLP with Config %v: error %v, want one line with %q that names the networks certify takes", c.config, err, c.want)

@@ -39,7 +39,7 @@ func TestBoundsOnColourImages(t *testing.T) {
 		if err != nil || clean < 0.6 {
 			t.Fatalf("%v: trained to %.0f%% on the test images (%v); the bounds are checked on a model that learnt", cfg, 100*clean, err)
 		}
-		for _, bounds := range []func(*cnn.Model, []float32, []int, float64) (*certify.Bounds, error){certify.IBP, certify.CROWNIBP} {
+		for _, bounds := range []func(certify.Model, []float32, []int, float64) (*certify.Bounds, error){certify.IBP, certify.CROWNIBP} {
 			for _, eps := range []float64{1e-5, 0.01} {
 				b, err := bounds(m, test.Images, test.Labels, eps)
 				if err != nil {

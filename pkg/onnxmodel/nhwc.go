@@ -246,20 +246,7 @@ func (p *channelsLast) build(scope *model.Scope, images *Node) *Node {
 		if v, ok := vals[name]; ok {
 			return v
 		}
-		t := p.inits[name]
-		if t == nil {
-			exceptions.Panicf("tensor %q is not made before it is read", name)
-		}
-		var v value
-		if p.weights[name] {
-			variable := scope.GetVariable(strings.ReplaceAll(name, model.ScopeSeparator, "|")) // onnx-gomlx's SafeVarName.
-			if variable == nil {
-				exceptions.Panicf("weight %q has no variable in scope %q", name, scope.Scope())
-			}
-			v = value{node: variable.NodeValue(g)}
-		} else {
-			v = tensorValue(g, t)
-		}
+		v := p.weight(scope, g, name)
 		vals[name] = v
 		return v
 	}
@@ -285,6 +272,16 @@ func (p *channelsLast) build(scope *model.Scope, images *Node) *Node {
 		exceptions.Panicf("the logits %q have shape %v: a classifier's are [batch, classes]", p.output, logits.Shape().Dimensions)
 	}
 	return logits
+}
+
+// variable is the weight name as the variable onnx-gomlx's
+// VariablesToScope made of it (named by its SafeVarName).
+func (p *channelsLast) variable(scope *model.Scope, g *Graph, name string) value {
+	variable := scope.GetVariable(strings.ReplaceAll(name, model.ScopeSeparator, "|"))
+	if variable == nil {
+		exceptions.Panicf("weight %q has no variable in scope %q", name, scope.Scope())
+	}
+	return value{node: variable.NodeValue(g)}
 }
 
 // node converts one node.

@@ -99,6 +99,12 @@ type Model struct {
 	Converter Converter
 
 	parsed onnx.Model // onnx-gomlx's model, whose weights WriteONNX updates.
+	// plan is the channels-last conversion of the graph (nil, with
+	// planErr, when an operation is outside it); bounds go through it
+	// whichever conversion built the logits.
+	plan      *channelsLast
+	planErr   error
+	mean, std [][][][]float32 // Options.Mean and Std, [1, 1, 1, channels]; nil for none.
 }
 
 // Load reads the ONNX file at path into a classifier run by backend. The
@@ -166,14 +172,14 @@ func read(backend compute.Backend, data []byte, path string, opts Options) (*Mod
 	if err := parsed.VariablesToScope(store.RootScope()); err != nil {
 		return nil, fmt.Errorf("reading its weights: %v", oneLine(err))
 	}
-	var plan *channelsLast
-	if opts.Converter != ONNXGoMLX {
-		if plan, err = planChannelsLast(g, input, m.Output, m.Layout); err != nil {
-			if opts.Converter == ChannelsLast {
-				return nil, fmt.Errorf("Options.Converter is ChannelsLast, but %v: use AutoConverter", err)
-			}
-			plan = nil
-		}
+	m.mean, m.std = mean, std
+	m.plan, m.planErr = planChannelsLast(g, input, m.Output, m.Layout)
+	plan := m.plan
+	switch {
+	case opts.Converter == ONNXGoMLX:
+		plan = nil
+	case m.planErr != nil && opts.Converter == ChannelsLast:
+		return nil, fmt.Errorf("Options.Converter is ChannelsLast, but %v: use AutoConverter", m.planErr)
 	}
 	if plan != nil {
 		err = m.build(backend, store, geometry, mean, std, plan)

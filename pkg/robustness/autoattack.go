@@ -7,7 +7,6 @@ import (
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/certify"
 	"github.com/advmlgo/advml/pkg/classifier"
-	"github.com/advmlgo/advml/pkg/cnn"
 )
 
 // AutoAttackAttacks returns the attacks of AutoAttack's standard version
@@ -54,23 +53,34 @@ func AutoAttack(m classifier.Predictor, images []float32, labels []int, d attack
 	return Evaluate(m, images, labels, AutoAttackAttacksFor(m.Geometry().Classes, d, seed), eps)
 }
 
-// AutoAttackCertified is AutoAttack in L∞ for a cnn network, evaluated by
+// Certifiable is a classifier whose bounds package certify computes: a
+// network of package cnn (cnn.New, cnn.Load) or an ONNX model
+// (onnxmodel.Load) of the operations certify.Bounder lists.
+type Certifiable interface {
+	classifier.Predictor
+	certify.Model
+}
+
+// AutoAttackCertified is AutoAttack in L∞ for a certifiable network, evaluated by
 // EvaluateCertified: the images that CROWN-IBP's bounds certify count as
 // robust unattacked, so the result is AutoAttack's at the cost of the
 // images that are not certified. On a model trained on its bounds most
 // images are.
-func AutoAttackCertified(m *cnn.Model, images []float32, labels []int, eps float64, seed int64) (*Report, error) {
-	return EvaluateCertified(m, images, labels, AutoAttackAttacks(attack.Linf, seed), eps)
+func AutoAttackCertified(m Certifiable, images []float32, labels []int, eps float64, seed int64) (*Report, error) {
+	if m == nil {
+		return nil, fmt.Errorf("robustness: the model is nil: load one with cnn.Load or onnxmodel.Load, or train one")
+	}
+	return EvaluateCertified(m, images, labels, AutoAttackAttacksFor(m.Geometry().Classes, attack.Linf, seed), eps)
 }
 
-// EvaluateCertified is Evaluate for a cnn network and L∞ attacks that
+// EvaluateCertified is Evaluate for a certifiable network and L∞ attacks that
 // first certifies each image at each budget by CROWN-IBP's bounds
 // (certify.CROWNIBP) and runs the attacks only on those the bounds leave:
 // a certified image is one no perturbation within the budget can fool, so
 // the result is Evaluate's. The Report's Proven holds the certified images.
-func EvaluateCertified(m *cnn.Model, images []float32, labels []int, attacks []attack.Attack, epsilons ...float64) (*Report, error) {
+func EvaluateCertified(m Certifiable, images []float32, labels []int, attacks []attack.Attack, epsilons ...float64) (*Report, error) {
 	if m == nil {
-		return nil, fmt.Errorf("robustness: the model is nil: load one with cnn.Load or train one")
+		return nil, fmt.Errorf("robustness: the model is nil: load one with cnn.Load or onnxmodel.Load, or train one")
 	}
 	for k, a := range attacks {
 		if a.Norm() != attack.Linf {

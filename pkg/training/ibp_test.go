@@ -22,7 +22,7 @@ func TestIBPTrainingCertifies(t *testing.T) {
 	modes := []struct {
 		name      string
 		adversary training.Adversary
-		bounds    func(*cnn.Model, []float32, []int, float64) (*certify.Bounds, error)
+		bounds    func(certify.Model, []float32, []int, float64) (*certify.Bounds, error)
 		describe  string
 	}{
 		{"clean", training.Adversary{}, certify.CROWNIBP, "clean training"},
