@@ -11,6 +11,7 @@ import (
 
 	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/dataset"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/onnxmodel"
@@ -44,6 +45,7 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		{append([]string{"-model", "m.onnx", "-eps", "0.1", "-attacks", "autoattack,deepfool"}, npy...), `unknown attack "deepfool"`},
 		{append([]string{"-model", "m.onnx", "-eps", "1", "-norm", "l2", "-attacks", "fgsm"}, npy...), "-attacks fgsm is an L∞ attack"},
 		{append([]string{"-model", "m.onnx", "-eps", "0.1", "extra"}, npy...), `unexpected argument "extra"`},
+		{append([]string{"-model", "m.onnx", "-eps", "1", "-norm", "l2", "-attacks", "pgd", "-certify"}, npy...), "-certify with -norm l2: the bounds certify L∞ balls"},
 		{append([]string{"-model", "missing.onnx", "-eps", "0.1"}, npy...), "onnxmodel: open missing.onnx: no such file"},
 		{append(append([]string{}, shipped...), "-eps", "0.1", "-images", "x.npy", "-labels", "y.npy"), "dataset: open x.npy: no such file"},
 		{append(append([]string{}, shipped...), "-eps", "0.1", "-folder", "."), "is a file beside the class folders"},
@@ -133,4 +135,34 @@ func TestExport(t *testing.T) {
 	if err != nil || m.Geometry() != mnist.Geometry {
 		t.Fatalf("the written file: %v", err)
 	}
+}
+
+// advml eval -certify on the shipped IBP-trained network, written to ONNX:
+// the bounds prove most digits robust at ε = 0.3 before any attack, the
+// summary says how many, and no image they prove is fooled.
+func TestEvalCertifies(t *testing.T) {
+	testutil.Slow(t)
+	native, err := cnn.Load(testutil.XLA(t), filepath.Join("..", "..", "checkpoints", "certified"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "certified.onnx")
+	if err := onnxmodel.SaveCNN(native, path); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"-model", path, "-data", "mnist", "-n", "20", "-eps", "0.3", "-attacks", "apgd-ce", "-certify", "-quiet"}
+	if err := evalCommand(args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var s report.Summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
+	}
+	if len(s.CertifiedAccuracy) != 1 || !(s.CertifiedAccuracy[0] >= 0.5) || s.CertifiedAccuracy[0] > s.RobustAccuracy[0] ||
+		!strings.Contains(stdout.String(), "certified by bounds") {
+		t.Errorf("certified %v, robust %v; want most of the 20 digits certified, none of them fooled:\n%s", s.CertifiedAccuracy, s.RobustAccuracy, stdout.String())
+	}
+	t.Logf("certified %v, robust %v", s.CertifiedAccuracy, s.RobustAccuracy)
 }

@@ -13,10 +13,14 @@
 // is folded into those differences before they are bounded, which is
 // tighter than subtracting the bounds. The bounds cover the networks of
 // package cnn (cnn.New, cnn.Load: cnn.Config.Ops lists their operations)
-// and cost about two forward passes; any other network, a
-// classifier.Model of one's own included, cannot be certified by them yet
-// (IBP and CROWNIBP say so in one line), while Smoothing takes any. CROWNIBP tightens the margins of networks that end in
-// dense, ReLU, dense by CROWN-IBP's backward bound over those layers.
+// and any Bounder, a network that maps boxes through its own operations
+// (onnxmodel.Model, for imported ONNX graphs of Conv, Gemm, MatMul,
+// BatchNormalization, the pools, the activations and the operations that
+// move values), and cost about two forward passes; any other network, a
+// classifier.Model of one's own included, cannot be certified by them
+// (IBP and CROWNIBP say so in one line), while Smoothing takes any.
+// CROWNIBP tightens the margins of networks that end in dense, ReLU, dense
+// by CROWN-IBP's backward bound over those layers.
 //
 // Smoothing is randomized smoothing (Cohen, Rosenfeld and Kolter 2019), for
 // L2 and for any classifier.Predictor: the smoothed classifier returns the

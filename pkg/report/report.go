@@ -147,10 +147,13 @@ type Summary struct {
 	CleanAccuracy  float64     `json:"clean_accuracy"`
 	RobustAccuracy []float64   `json:"robust_accuracy"`
 	AfterAttack    [][]float64 `json:"robust_accuracy_after_attack"`
-	SanityPassed   bool        `json:"sanity_passed"`
-	Sanity         []Check     `json:"sanity"`
-	PerClass       []Class     `json:"per_class"`
-	Seconds        float64     `json:"seconds,omitempty"`
+	// CertifiedAccuracy is, per budget, the share of images bounds proved
+	// robust (robustness.EvaluateCertified; advml eval -certify).
+	CertifiedAccuracy []float64 `json:"certified_accuracy,omitempty"`
+	SanityPassed      bool      `json:"sanity_passed"`
+	Sanity            []Check   `json:"sanity"`
+	PerClass          []Class   `json:"per_class"`
+	Seconds           float64   `json:"seconds,omitempty"`
 }
 
 // Check is a sanity check in the Summary.
@@ -186,6 +189,15 @@ func (r *Report) Summary() Summary {
 			out = append(out, round(a))
 		}
 		s.AfterAttack = append(s.AfterAttack, out)
+	}
+	for _, proven := range e.Proven {
+		n := 0
+		for _, p := range proven {
+			if p {
+				n++
+			}
+		}
+		s.CertifiedAccuracy = append(s.CertifiedAccuracy, round(float64(n)/float64(max(len(proven), 1))))
 	}
 	for _, c := range e.Sanity {
 		s.Sanity = append(s.Sanity, Check{Name: c.Name, Passed: c.Passed, Skipped: c.Skipped, Detail: c.Detail})
