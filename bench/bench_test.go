@@ -396,3 +396,51 @@ func BenchmarkImportedForward(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
 	b.ReportMetric(float64(b.N*ForwardImages)/b.Elapsed().Seconds(), "images/s")
 }
+
+// BenchmarkAnchorStep times one training step of each paper's recipe
+// (training.TRADESSmallCNNOptions on cnn.SmallCNN, training.MadryPGDOptions
+// on cnn.Madry) at its batch size, and reports the hours an epoch of the
+// 55,000 training digits would take at that rate: the cost table of
+// docs/defence.md. Run it on a GPU with GOMLX_BACKEND=xla:cuda.
+func BenchmarkAnchorStep(b *testing.B) {
+	data, err := all60k()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		config cnn.Config
+		opts   training.Options
+	}{
+		{"trades-smallcnn", cnn.SmallCNN, training.TRADESSmallCNNOptions()},
+		{"pgd-madry", cnn.Madry, training.MadryPGDOptions()},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			indices := make([]int, 4*c.opts.BatchSize)
+			for i := range indices {
+				indices[i] = i
+			}
+			m, err := cnn.New(xla(b), c.config, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := training.NewSession(m, data.Train.Subset(indices), c.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Steps(1); err != nil { // Compiles.
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if err := s.Steps(1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			step := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(step, "s/step")
+			b.ReportMetric(step*55000/float64(c.opts.BatchSize)/3600, "h/epoch")
+		})
+	}
+}

@@ -26,6 +26,12 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		{func(f *flags) { f.hidden = -1 }, "-hidden -1"},
 		{func(f *flags) { f.devices = -2 }, "-devices -2"},
 		{func(f *flags) { f.load, f.trainOnly = true, true }, "-load with -train-only"},
+		{func(f *flags) { f.arch = "resnet" }, `-arch "resnet"`},
+		{func(f *flags) { f.arch, f.filters = "madry", 8 }, "-arch madry with -filters"},
+		{func(f *flags) { f.recipe = "trades" }, `-recipe "trades"`},
+		{func(f *flags) { f.recipe, f.set = "pgd-madry", map[string]bool{"mode": true} }, "-recipe pgd-madry with -arch, -mode"},
+		{func(f *flags) { f.steps = -1 }, "-steps -1"},
+		{func(f *flags) { f.lr = -0.1 }, "-lr -0.1"},
 	} {
 		f := good
 		c.edit(&f)

@@ -67,6 +67,10 @@ type flags struct {
 	seed                            int64
 	data                            mnist.Dataset
 	resume                          string
+	arch, recipe                    string
+	steps, batch                    int
+	stepSize, beta, lr              float64
+	set                             map[string]bool // The flags given, so that an explicit 0 counts.
 }
 
 func main() {
@@ -81,11 +85,11 @@ func main() {
 	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1]")
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
-	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (0: training.RobustOptions' 5)")
+	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (unset: training.RobustOptions' 5)")
 	flag.IntVar(&f.filters, "filters", 0, "filters of the robust model's first convolution (0: cnn.Robust's 16)")
 	flag.IntVar(&f.filters2, "filters2", 0, "filters of its second convolution (0: cnn.Robust's 32)")
 	flag.IntVar(&f.hidden, "hidden", 0, "units of its hidden dense layer (0: cnn.Robust's 128)")
-	flag.IntVar(&f.patience, "patience", 0, "epochs without a better robust validation accuracy that stop the training (0: training.RobustOptions' 5)")
+	flag.IntVar(&f.patience, "patience", 0, "epochs without a better robust validation accuracy that stop the training (unset: training.RobustOptions' 5)")
 	flag.BoolVar(&f.cosine, "cosine", false, "anneal the learning rate to 0 along a cosine over -epochs (training.Options.CosineDecay)")
 	flag.IntVar(&f.devices, "devices", 0, "split each training batch over this many of the engine's devices (training.Options.Devices; 0: one)")
 	flag.BoolVar(&f.robustOnly, "robust-only", false, "train (unless -load) and evaluate the robust model only, not the article's networks")
@@ -93,9 +97,17 @@ func main() {
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
 	flag.StringVar(&f.resume, "resume", "", "a folder where the robust model's training writes its progress after every epoch and goes on from after a stop (training.Options.ResumeDir)")
 	flag.Var(&f.data, "data", "the data set: mnist or fashion (Fashion-MNIST; the default checkpoint folders get -fashion appended)")
+	flag.StringVar(&f.arch, "arch", "compact", "the robust model's network: compact (cnn.Robust, sized by -filters, -filters2, -hidden), smallcnn (TRADES' SmallCNN) or madry (Madry et al.'s)")
+	flag.StringVar(&f.recipe, "recipe", "", "a paper's recipe, network and schedule: trades-smallcnn (training.TRADESSmallCNNOptions) or pgd-madry (training.MadryPGDOptions); the other flags change it")
+	flag.IntVar(&f.steps, "steps", 0, "attack steps per training batch (PGD, TRADES; 0: the mode's)")
+	flag.Float64Var(&f.stepSize, "step-size", 0, "size of each training attack step (0: the mode's: 2.5ε/steps for PGD)")
+	flag.Float64Var(&f.beta, "beta", 0, "TRADES' β, the weight of its robustness term (0: training.TRADESTraining's)")
+	flag.IntVar(&f.batch, "batch", 0, "training batch size (0: training.RobustOptions' 64)")
+	flag.Float64Var(&f.lr, "lr", 0, "Adam's learning rate (0: training.RobustOptions' 0.001)")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	f.set = set
 	for name, dir := range map[string]*string{"checkpoint": &f.checkpoint, "article-checkpoint": &f.articlePGD, "article-clean": &f.article} {
 		if !set[name] {
 			*dir = f.data.Folder(*dir)
@@ -115,6 +127,12 @@ func main() {
 // robust is the robust model's network: cnn.Robust, with the sizes the
 // flags set.
 func (f flags) robust() cnn.Config {
+	if c, _, ok := recipes(f.recipe); ok {
+		return c
+	}
+	if arch, err := cnn.ParseArch(f.arch); err == nil && arch != cnn.Compact {
+		return cnn.Config{Arch: arch}
+	}
 	c := cnn.Robust
 	if f.filters > 0 {
 		c.Filters = f.filters
@@ -128,7 +146,28 @@ func (f flags) robust() cnn.Config {
 	return c
 }
 
+// recipes returns a paper's network and options by the name -recipe
+// takes.
+func recipes(name string) (cnn.Config, training.Options, bool) {
+	switch name {
+	case "trades-smallcnn":
+		return cnn.SmallCNN, training.TRADESSmallCNNOptions(), true
+	case "pgd-madry":
+		return cnn.Madry, training.MadryPGDOptions(), true
+	}
+	return cnn.Config{}, training.Options{}, false
+}
+
 func (f flags) validate() error {
+	if _, _, ok := recipes(f.recipe); f.recipe != "" && !ok {
+		return fmt.Errorf("-recipe %q: use trades-smallcnn or pgd-madry", f.recipe)
+	}
+	if f.recipe != "" && (f.set["arch"] || f.set["mode"] || f.filters != 0 || f.filters2 != 0 || f.hidden != 0) {
+		return fmt.Errorf("-recipe %s with -arch, -mode or a size: the recipe sets the network and the adversary", f.recipe)
+	}
+	if _, err := cnn.ParseArch(f.arch); err != nil && f.arch != "" {
+		return fmt.Errorf("-arch %q: use compact, smallcnn or madry", f.arch)
+	}
 	switch {
 	case !(f.epsilon > 0 && f.epsilon <= 1):
 		return fmt.Errorf("-eps %g: use a budget in (0, 1], such as 0.3", f.epsilon)
@@ -141,13 +180,17 @@ func (f flags) validate() error {
 	case f.epochs < 0:
 		return fmt.Errorf("-epochs %d: use 0 (the recipe's) or more", f.epochs)
 	case f.warmup < 0:
-		return fmt.Errorf("-warmup %d: use 0 (the recipe's) or more epochs", f.warmup)
+		return fmt.Errorf("-warmup %d: use 0 or more epochs (leave it out for the recipe's 5)", f.warmup)
 	case f.patience < 0:
-		return fmt.Errorf("-patience %d: use 0 (the recipe's) or more epochs", f.patience)
+		return fmt.Errorf("-patience %d: use 0 or more epochs (leave it out for the recipe's 5)", f.patience)
 	case f.devices < 0:
 		return fmt.Errorf("-devices %d: use 0 (one device) or the number of devices to split each batch over", f.devices)
+	case f.arch != "" && f.arch != "compact" && (f.filters != 0 || f.filters2 != 0 || f.hidden != 0):
+		return fmt.Errorf("-arch %s with -filters, -filters2 or -hidden: those size the compact network only", f.arch)
 	case f.filters < 0 || f.filters2 < 0 || f.hidden < 0:
 		return fmt.Errorf("-filters %d, -filters2 %d, -hidden %d: use 0 (cnn.Robust's) or positive sizes", f.filters, f.filters2, f.hidden)
+	case f.steps < 0 || f.batch < 0 || !(f.stepSize >= 0) || !(f.beta >= 0) || !(f.lr >= 0):
+		return fmt.Errorf("-steps %d, -step-size %g, -beta %g, -batch %d, -lr %g: use 0 (the recipe's) or positive values", f.steps, f.stepSize, f.beta, f.batch, f.lr)
 	case f.load && f.trainOnly:
 		return fmt.Errorf("-load with -train-only: the first evaluates saved checkpoints, the second trains without evaluating; drop one")
 	}
@@ -236,10 +279,18 @@ func run(f flags) error {
 	}
 	log.Printf("%s from %s", f.data.Title(), data.Source)
 	opts := training.RobustOptions()
+	mode := f.mode
+	if _, recipe, ok := recipes(f.recipe); ok {
+		// The recipe's adversary at its own ε and steps (scaled if -eps
+		// differs from its 0.3).
+		opts, mode = recipe, ""
+		opts.Adversary.StepSize *= f.epsilon / opts.Adversary.Epsilon
+	} else {
+		opts.Adversary.StepSize = 2.5 * f.epsilon / float64(opts.Adversary.Steps)
+	}
 	opts.Seed, opts.Log = f.seed, os.Stderr
 	opts.Adversary.Epsilon = f.epsilon
-	opts.Adversary.StepSize = 2.5 * f.epsilon / float64(opts.Adversary.Steps)
-	switch f.mode {
+	switch mode {
 	case training.ModeFastFGSM:
 		fast := training.FastFGSMTraining(f.epsilon)
 		fast.WarmupEpochs = opts.Adversary.WarmupEpochs
@@ -259,11 +310,26 @@ func run(f flags) error {
 	if f.epochs > 0 {
 		opts.MaxEpochs = f.epochs
 	}
-	if f.warmup > 0 {
+	if f.warmup > 0 || f.set["warmup"] {
 		opts.Adversary.WarmupEpochs = f.warmup
 	}
-	if f.patience > 0 {
+	if f.patience > 0 || f.set["patience"] {
 		opts.Patience = f.patience
+	}
+	if f.steps > 0 {
+		opts.Adversary.Steps = f.steps
+	}
+	if f.stepSize > 0 {
+		opts.Adversary.StepSize = f.stepSize
+	}
+	if f.beta > 0 {
+		opts.Adversary.Beta = f.beta
+	}
+	if f.batch > 0 {
+		opts.BatchSize = f.batch
+	}
+	if f.lr > 0 {
+		opts.LearningRate = f.lr
 	}
 	opts.CosineDecay, opts.Devices, opts.ResumeDir = f.cosine, f.devices, f.resume
 	if f.trainOnly {

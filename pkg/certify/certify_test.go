@@ -221,3 +221,31 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestAnchorNetworksAtZeroBudget: the bounds follow the anchors' networks
+// (SmallCNN's four unpadded convolutions, Madry's padded ones): at ε = 0
+// they are the logits.
+func TestAnchorNetworksAtZeroBudget(t *testing.T) {
+	test := testutil.MNIST(t).Test
+	const n = 8
+	images, labels := test.Images[:n*mnist.Pixels], test.Labels[:n]
+	for _, c := range []cnn.Config{cnn.SmallCNN, cnn.Madry} {
+		m, err := cnn.New(testutil.XLA(t), c, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := certify.IBP(m, images, labels, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs := logProbabilities(t, m, images)
+		for i := range n {
+			shift := float64(b.Lower[i][0]) - logs[i][0]
+			for j := range mnist.NumClasses {
+				if width := b.Upper[i][j] - b.Lower[i][j]; width > 1e-4 || math.Abs(float64(b.Lower[i][j])-logs[i][j]-shift) > 1e-3 {
+					t.Fatalf("%v image %d class %d: bounds [%g, %g] at ε=0, log-probability %g (+%g)", c.Arch, i, j, b.Lower[i][j], b.Upper[i][j], logs[i][j], shift)
+				}
+			}
+		}
+	}
+}

@@ -54,6 +54,14 @@ func Load(backend compute.Backend, dir string) (*Model, error) {
 			*dst = n
 		}
 	}
+	if value, found := store.GetParam("/" + ParamArch); found {
+		name, _ := value.(string)
+		arch, err := ParseArch(name)
+		if err != nil {
+			return nil, fmt.Errorf("cnn.Load: checkpoint in %s: %w", dir, err)
+		}
+		cfg.Arch = arch
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cnn.Load: checkpoint in %s: %w", dir, err)
 	}

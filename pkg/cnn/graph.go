@@ -27,7 +27,13 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 			if !cfg.deep() && cfg.singleChannel() {
 				x = convolution(scope.In("%s", l.Scope), cfg, x) // The article's, with its own kernel gradient.
 			} else {
-				x = layers.Convolution(scope.In("%s", l.Scope), x).Channels(l.Size).KernelSize(l.Kernel).NoPadding().Done()
+				conv := layers.Convolution(scope.In("%s", l.Scope), x).Channels(l.Size).KernelSize(l.Kernel)
+				if l.Same {
+					conv = conv.PadSame()
+				} else {
+					conv = conv.NoPadding()
+				}
+				x = conv.Done()
 			}
 		case OpReLU:
 			x = activation.Relu(x)

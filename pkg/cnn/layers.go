@@ -1,5 +1,10 @@
 package cnn
 
+import (
+	"fmt"
+	"strings"
+)
+
 // OpKind is the kind of one operation of this package's networks.
 type OpKind int
 
@@ -25,11 +30,33 @@ type Op struct {
 	Scope  string
 	Size   int // OpConv: output channels; OpDense: units; OpMaxPool: the window's side.
 	Kernel int // OpConv: the kernel's side.
+	// Same pads an OpConv with zeros so that its output keeps its input's
+	// size ((Kernel − 1) / 2 on each side, Kernel odd); false is no
+	// padding.
+	Same bool
 }
 
 // Ops lists the network of c, from the images to the logits: the one
 // description that Logits builds and that package certify bounds.
 func (c Config) Ops() []Op {
+	conv := func(scope string, filters, kernel int, same bool) Op {
+		return Op{Kind: OpConv, Scope: scope, Size: filters, Kernel: kernel, Same: same}
+	}
+	relu, pool2, flatten := Op{Kind: OpReLU}, Op{Kind: OpMaxPool, Size: 2}, Op{Kind: OpFlatten}
+	dense := func(scope string, units int) Op { return Op{Kind: OpDense, Scope: scope, Size: units} }
+	switch c.Arch {
+	case ArchSmallCNN:
+		return []Op{
+			conv("conv2d", 32, 3, false), relu, conv("conv2d_2", 32, 3, false), relu, pool2,
+			conv("conv2d_3", 64, 3, false), relu, conv("conv2d_4", 64, 3, false), relu, pool2, flatten,
+			dense("hidden", 200), relu, dense("hidden_2", 200), relu, dense("dense", c.classes()),
+		}
+	case ArchMadry:
+		return []Op{
+			conv("conv2d", 32, 5, true), relu, pool2, conv("conv2d_2", 64, 5, true), relu, pool2, flatten,
+			dense("hidden", 1024), relu, dense("dense", c.classes()),
+		}
+	}
 	if !c.deep() {
 		return []Op{{Kind: OpConv, Scope: "conv2d", Size: c.Filters, Kernel: c.Kernel}, {Kind: OpMaxPool, Size: c.Pool},
 			{Kind: OpFlatten}, {Kind: OpDense, Scope: "dense", Size: c.classes()}}
@@ -55,4 +82,119 @@ func (l Op) WeightPaths() (weights, biases string) {
 	}
 	prefix := "/" + ScopeName + "/" + l.Scope + "/" + sub + "/"
 	return prefix + "weights", prefix + "biases"
+}
+
+// Arch names a network that a Config describes whole. The zero value,
+// Compact, is the family that Filters, Kernel, Pool, Filters2 and Hidden
+// size (the article's network, Robust); the others are networks of the
+// literature, fixed but for their Input.
+type Arch int
+
+const (
+	// Compact is the article's network and the deeper Robust, sized by
+	// Config's fields.
+	Compact Arch = iota
+	// ArchSmallCNN is TRADES' network for MNIST (Zhang et al. 2019, the
+	// SmallCNN of their repository): four 3×3 convolutions of 32, 32, 64
+	// and 64 filters without padding, each with a ReLU, a 2×2 max-pool
+	// after the second and the fourth, then dense layers of 200 and 200
+	// units with ReLUs and the logits: 312,202 weights on MNIST. Their
+	// dropout between the two hidden layers is left out (it changes only
+	// training; the network evaluated is the same).
+	ArchSmallCNN
+	// ArchMadry is Madry et al.'s network for MNIST (2018, the MNIST
+	// challenge's model): 5×5 convolutions of 32 and 64 filters padded to
+	// keep their size, each with a ReLU and a 2×2 max-pool, a dense layer
+	// of 1,024 units with a ReLU and the logits: 3,274,634 weights on
+	// MNIST.
+	ArchMadry
+)
+
+func (a Arch) String() string {
+	switch a {
+	case Compact:
+		return "compact"
+	case ArchSmallCNN:
+		return "smallcnn"
+	case ArchMadry:
+		return "madry"
+	}
+	return fmt.Sprintf("Arch(%d)", int(a))
+}
+
+// ParseArch reads an Arch from its name: compact, smallcnn or madry.
+func ParseArch(name string) (Arch, error) {
+	for a := Compact; a <= ArchMadry; a++ {
+		if strings.EqualFold(name, a.String()) {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("cnn: network %q is not known: use compact, smallcnn or madry", name)
+}
+
+// Shape is an operation's output for one image: [side, side, channels]
+// before Flatten, [features] after.
+type Shape []int
+
+// Shapes walks the operations from the input and returns each one's output
+// shape, or an error naming the first operation whose input is too small
+// for it.
+func (c Config) Shapes() ([]Shape, error) {
+	g := c.Geometry()
+	side, channels, features := g.Rows, g.Channels, 0
+	var out []Shape
+	for k, op := range c.Ops() {
+		switch op.Kind {
+		case OpConv:
+			if !op.Same {
+				side -= op.Kernel - 1
+			}
+			if side < 1 || op.Kernel < 1 || op.Same && op.Kernel%2 == 0 {
+				return nil, fmt.Errorf("cnn: operation %d, conv %d@%dx%d, leaves no output on its input", k, op.Size, op.Kernel, op.Kernel)
+			}
+			channels = op.Size
+		case OpMaxPool:
+			if op.Size < 1 || side/op.Size < 1 {
+				return nil, fmt.Errorf("cnn: operation %d, maxpool %dx%d, is wider than its %d×%d input", k, op.Size, op.Size, side, side)
+			}
+			side /= op.Size
+		case OpFlatten:
+			features = side * side * channels
+			out = append(out, Shape{features})
+			continue
+		case OpDense:
+			features = op.Size
+			out = append(out, Shape{features})
+			continue
+		}
+		if features > 0 {
+			out = append(out, Shape{features})
+			continue
+		}
+		out = append(out, Shape{side, side, channels})
+	}
+	return out, nil
+}
+
+// weightsOf counts the weights of the operations: kernels and biases of
+// the convolutions and dense layers.
+func (c Config) weightsOf() int {
+	shapes, err := c.Shapes()
+	if err != nil {
+		return 0
+	}
+	total, channels, features := 0, c.Geometry().Channels, 0
+	for k, op := range c.Ops() {
+		switch op.Kind {
+		case OpConv:
+			total += op.Kernel*op.Kernel*channels*op.Size + op.Size
+			channels = op.Size
+		case OpFlatten:
+			features = shapes[k][0]
+		case OpDense:
+			total += features*op.Size + op.Size
+			features = op.Size
+		}
+	}
+	return total
 }

@@ -23,6 +23,9 @@ const (
 	ParamCols     = "cnn_cols"
 	ParamChannels = "cnn_channels"
 	ParamClasses  = "cnn_classes"
+	// The network of the literature (Config.Arch), recorded only when it
+	// is not Compact, by its name.
+	ParamArch = "cnn_arch"
 )
 
 // Model is the article's CNN: a classifier.Model (its engine, its weights
@@ -46,6 +49,9 @@ func New(backend compute.Backend, cfg Config, seed int64) (*Model, error) {
 		ParamFilters2: cfg.Filters2, ParamHidden: cfg.Hidden})
 	if in := cfg.Input; in != (classifier.Geometry{}) {
 		store.SetParams(map[string]any{ParamRows: in.Rows, ParamCols: in.Cols, ParamChannels: in.Channels, ParamClasses: in.Classes})
+	}
+	if cfg.Arch != Compact {
+		store.SetParams(map[string]any{ParamArch: cfg.Arch.String()})
 	}
 	m, err := newModel(backend, cfg, store)
 	if err != nil {

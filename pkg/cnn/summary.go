@@ -25,6 +25,25 @@ func (m *Model) Layers() []Layer {
 		}
 		return total
 	}
+	if c.Arch != Compact {
+		shapes, _ := c.Shapes()
+		var out []Layer
+		for k, op := range c.Ops() {
+			switch op.Kind {
+			case OpConv, OpDense:
+				kind := map[OpKind]string{OpConv: "Conv2D", OpDense: "Dense"}[op.Kind]
+				if k+1 < len(c.Ops()) && c.Ops()[k+1].Kind == OpReLU {
+					kind += " + ReLU"
+				}
+				out = append(out, Layer{op.Scope, kind, shapes[k], count(op.Scope)})
+			case OpMaxPool:
+				out = append(out, Layer{fmt.Sprintf("max_pooling2d_%d", k), "MaxPooling2D", shapes[k], 0})
+			case OpFlatten:
+				out = append(out, Layer{"flatten", "Flatten", shapes[k], 0})
+			}
+		}
+		return out
+	}
 	if c.deep() {
 		return []Layer{
 			{"conv2d", "Conv2D + ReLU", []int{c.ConvSide(), c.ConvSide(), c.Filters}, count("conv2d")},

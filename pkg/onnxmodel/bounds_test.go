@@ -19,7 +19,8 @@ import (
 )
 
 // TestExportedCNNsBoundAsTheirOwn: the project's networks (the article's,
-// the PGD-trained and the IBP-trained shipped models) written to ONNX
+// the PGD-trained and the IBP-trained shipped models, and Madry et al.'s
+// padded network) written to ONNX
 // (SaveCNN) and read back are bounded as certify bounds them natively: the
 // same IBP and CROWN-IBP margins, up to float32 rounding, and the same
 // images certified.
@@ -33,6 +34,12 @@ func TestExportedCNNsBoundAsTheirOwn(t *testing.T) {
 		}
 		shipped[name] = m
 	}
+	// And Madry et al.'s network (padded convolutions), with random weights.
+	madry, err := cnn.New(testutil.XLA(t), cnn.Madry, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped["madry"] = madry
 	test := testutil.MNIST(t).Test
 	const n = 100
 	images, labels := test.Images[:n*28*28], test.Labels[:n]
