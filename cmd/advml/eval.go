@@ -302,8 +302,8 @@ func readData(f evalFlags, which mnist.Dataset, opts dataset.Options) (*dataset.
 	if err != nil {
 		return nil, "", err
 	}
-	set := &dataset.Set{Images: d.Test.Images, Labels: d.Test.Labels, Source: which.Title() + " test",
-		Geometry: mnist.Geometry, Names: which.ClassNames()}
+	set := d.Test // A dataset.Set already: MNIST's geometry, the class names.
+	set.Source = which.Title() + " test"
 	if w := opts.Geometry; w.Rows != mnist.Rows || w.Cols != mnist.Cols || w.Channels != 1 || w.Classes != mnist.NumClasses {
 		return nil, "", fmt.Errorf("-data %v: the model takes %v, %s is %v", which, w, which.Title(), set.Geometry)
 	}

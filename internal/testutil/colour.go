@@ -29,7 +29,7 @@ func Colour(n int, seed uint64) *mnist.Split {
 	g := ColourGeometry
 	rng := rand.New(rand.NewPCG(seed, 0xc010))
 	corners := [5][2]int{{2, 2}, {2, 18}, {18, 2}, {18, 18}, {10, 10}}
-	s := &mnist.Split{Images: make([]float32, n*g.Pixels()), Labels: make([]int, n)}
+	s := &mnist.Split{Images: make([]float32, n*g.Pixels()), Labels: make([]int, n), Geometry: g, Source: "testutil.Colour"}
 	for i := range n {
 		c := rng.IntN(g.Classes)
 		s.Labels[i] = c

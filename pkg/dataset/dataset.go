@@ -13,7 +13,10 @@ import (
 // it beyond this.
 const MaxValues = 1 << 30
 
-// Set is labelled images held in memory, in the project's form.
+// Set is labelled images held in memory, in the project's form: the one
+// idea of a data set that everything taking data takes. MNIST's and
+// Fashion-MNIST's splits are Sets (mnist.Split is this type), and so are
+// the user's .npy files and image folders (ReadNPY, ReadFolder).
 type Set struct {
 	// Images holds Len()·Geometry.Pixels() values in [0, 1]: image i is
 	// Images[i·Pixels:(i+1)·Pixels], [rows, cols, channels] row-major.
@@ -21,7 +24,9 @@ type Set struct {
 	// Labels holds one class in 0..Geometry.Classes−1 per image.
 	Labels []int
 	// Geometry is the images' size and channels, and the number of
-	// classes (from Options.Geometry, the folders, or the largest label).
+	// classes (from Options.Geometry, the folders, or the largest label;
+	// mnist.Load sets MNIST's). A Set built by hand may leave it unset:
+	// its images are then its values shared out over its labels.
 	Geometry classifier.Geometry
 	// Names holds one name per class: the folders' names for ReadFolder,
 	// "0", "1", … for ReadNPY.
@@ -33,10 +38,52 @@ type Set struct {
 // Len returns the number of images.
 func (s *Set) Len() int { return len(s.Labels) }
 
-// Image returns image i as a view into s.Images (not a copy).
+// Pixels is the number of values of one image: Geometry's, or when
+// Geometry is unset the values shared out over the labels.
+func (s *Set) Pixels() int {
+	if p := s.Geometry.Pixels(); p > 0 {
+		return p
+	}
+	if len(s.Labels) == 0 {
+		return 0
+	}
+	return len(s.Images) / len(s.Labels)
+}
+
+// Image returns image i as a view into s.Images, not a copy: writing to it
+// changes the set. Its capacity ends with the image, so appending to it
+// never overwrites the next one.
 func (s *Set) Image(i int) []float32 {
-	p := s.Geometry.Pixels()
+	p := s.Pixels()
 	return s.Images[i*p : (i+1)*p : (i+1)*p]
+}
+
+// Subset returns a new set with copies of the images at the given indices,
+// in that order (indices may repeat), and s's geometry, names and source.
+// It panics if an index is out of range, like a slice index would.
+func (s *Set) Subset(indices []int) *Set {
+	p := s.Pixels()
+	images := make([]float32, len(indices)*p)
+	for k, i := range indices {
+		if i < 0 || i >= s.Len() {
+			panic(fmt.Sprintf("dataset: Set.Subset: index %d out of range [0,%d)", i, s.Len()))
+		}
+		copy(images[k*p:(k+1)*p], s.Images[i*p:(i+1)*p])
+	}
+	out := *s
+	out.Images, out.Labels = images, classifier.Pick(s.Labels, indices)
+	return &out
+}
+
+// Head returns a new set with copies of the first n images (all of them
+// when n is at least Len, none when n ≤ 0).
+func (s *Set) Head(n int) *Set {
+	n = max(0, min(n, s.Len()))
+	indices := make([]int, n)
+	for i := range indices {
+		indices[i] = i
+	}
+	return s.Subset(indices)
 }
 
 // First returns a set of the first n images (all of them if n is 0 or at
@@ -46,8 +93,8 @@ func (s *Set) First(n int) *Set {
 		return s
 	}
 	out := *s
-	out.Images = s.Images[:n*s.Geometry.Pixels()]
-	out.Labels = s.Labels[:n]
+	out.Images = s.Images[: n*s.Pixels() : n*s.Pixels()]
+	out.Labels = s.Labels[:n:n]
 	return &out
 }
 

@@ -363,3 +363,33 @@ func TestReadFolderBadTrees(t *testing.T) {
 		t.Errorf("missing folder: %v", err)
 	}
 }
+
+// TestSubsetAndHeadKeepTheGeometry: a set of colour images (another
+// geometry than MNIST's) is cut by its own image size, and keeps its
+// geometry, names and source; a set built without a geometry is cut by its
+// values shared out over its labels.
+func TestSubsetAndHeadKeepTheGeometry(t *testing.T) {
+	g := classifier.Geometry{Rows: 2, Cols: 2, Channels: 3, Classes: 3}
+	s := &dataset.Set{Images: make([]float32, 4*g.Pixels()), Labels: []int{0, 1, 2, 1}, Geometry: g, Names: []string{"a", "b", "c"}, Source: "test"}
+	for i := range s.Images {
+		s.Images[i] = float32(i) / float32(len(s.Images))
+	}
+	sub := s.Subset([]int{3, 0, 3})
+	if sub.Geometry != g || sub.Source != "test" || len(sub.Names) != 3 || sub.Len() != 3 || sub.Labels[0] != 1 {
+		t.Fatalf("subset %+v", sub)
+	}
+	for k, i := range []int{3, 0, 3} {
+		for j, v := range sub.Image(k) {
+			if v != s.Image(i)[j] {
+				t.Fatalf("subset image %d value %d: %g, want image %d's %g", k, j, v, i, s.Image(i)[j])
+			}
+		}
+	}
+	if h := s.Head(2); h.Len() != 2 || h.Image(1)[0] != s.Image(1)[0] || s.Head(-1).Len() != 0 || s.Head(9).Len() != 4 {
+		t.Errorf("Head: %d images", h.Len())
+	}
+	bare := &dataset.Set{Images: s.Images, Labels: s.Labels}
+	if bare.Pixels() != g.Pixels() || bare.Subset([]int{2}).Image(0)[0] != s.Image(2)[0] {
+		t.Errorf("a set without geometry: %d values per image, want %d", bare.Pixels(), g.Pixels())
+	}
+}

@@ -1,7 +1,10 @@
-// Package dataset reads labelled images of the user's own into memory, in
-// the form every attack, evaluation and figure of this project takes:
-// flat float32 values in [0, 1], image after image, each [rows, cols,
-// channels] (NHWC), and one class per image.
+// Package dataset holds the project's one idea of a data set, Set:
+// labelled images in memory with their geometry, class names and source,
+// in the form every attack, evaluation, figure and training of this
+// project takes: flat float32 values in [0, 1], image after image, each
+// [rows, cols, channels] (NHWC), and one class per image. MNIST's and
+// Fashion-MNIST's splits are Sets (mnist.Split is this type, mnist.Load
+// fills them), and so are the user's own files, which this package reads.
 //
 // Two sources are read:
 //

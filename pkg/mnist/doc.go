@@ -33,9 +33,12 @@
 //
 // # Layout
 //
-// A Split holds N examples: Images has N*Pixels values, image i being
+// A Split is a dataset.Set, the project's one idea of a data set, which
+// training, evaluation and the user's own files share. It holds N
+// examples: Images has N*Pixels values, image i being
 // Images[i*Pixels:(i+1)*Pixels] in row-major order (Rows rows of Cols
-// pixels, one channel), and Labels has N class numbers in 0..NumClasses-1.
+// pixels, one channel), and Labels has N class numbers in 0..NumClasses-1;
+// Load sets its Geometry, the data set's class Names and its Source.
 //
 // # Errors
 //

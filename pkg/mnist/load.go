@@ -82,5 +82,8 @@ func Load(opts Options) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, s := range []*Split{train, validation, test} {
+		s.Geometry, s.Names, s.Source = Geometry, opts.Dataset.ClassNames(), dir
+	}
 	return &Data{Train: train, Validation: validation, Test: test, Source: dir, Dataset: opts.Dataset}, nil
 }

@@ -415,6 +415,9 @@ func checkSplit(what string, s *mnist.Split, g classifier.Geometry) error {
 	// Before the first epoch, not at its end: the images' count and
 	// geometry, their pixels in [0, 1] (a set in 0..255 is named here), the
 	// labels.
+	if sg := s.Geometry; sg.Pixels() > 0 && (sg.Rows != g.Rows || sg.Cols != g.Cols || sg.Channels != g.Channels) {
+		return fmt.Errorf("training: the %s set holds %v, but the model takes %v: give it data of the model's size", what, sg, g)
+	}
 	if _, err := g.CheckLabeled(s.Images, s.Labels); err != nil {
 		return fmt.Errorf("training: the %s set: %w", what, err)
 	}
