@@ -71,16 +71,8 @@ func TestEvalOnTheShippedModel(t *testing.T) {
 	if err := dataset.WriteNPY(set, x, y); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	args := append(append([]string{}, shipped...), "-images", x, "-labels", y, "-eps", "0.05,0.2", "-attacks", "apgd-ce,pgd", "-part", "12", "-out", out)
-	if err := evalCommand(args, &stdout, &stderr); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
-	}
+	s, stdout, stderr := runEval(t, append(append([]string{}, shipped...), "-images", x, "-labels", y, "-eps", "0.05,0.2", "-attacks", "apgd-ce,pgd", "-part", "12", "-out", out)...)
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	var s report.Summary
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
-		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
-	}
 	if !strings.Contains(stdout.String(), "worst case over the attacks") || !strings.Contains(stderr.String(), fmt.Sprintf("%d/%d", n, n)) {
 		t.Errorf("no table or no progress:\n%s\n%s", stdout.String(), stderr.String())
 	}
@@ -150,8 +142,19 @@ func TestEvalCertifies(t *testing.T) {
 	if err := onnxmodel.SaveCNN(native, path); err != nil {
 		t.Fatal(err)
 	}
+	s, stdout, _ := runEval(t, "-model", path, "-data", "mnist", "-n", "20", "-eps", "0.3", "-attacks", "apgd-ce", "-certify", "-quiet")
+	if len(s.CertifiedAccuracy) != 1 || !(s.CertifiedAccuracy[0] >= 0.5) || s.CertifiedAccuracy[0] > s.RobustAccuracy[0] ||
+		!strings.Contains(stdout.String(), "certified by bounds") {
+		t.Errorf("certified %v, robust %v; want most of the 20 digits certified, none of them fooled:\n%s", s.CertifiedAccuracy, s.RobustAccuracy, stdout.String())
+	}
+	t.Logf("certified %v, robust %v", s.CertifiedAccuracy, s.RobustAccuracy)
+}
+
+// runEval runs advml eval with args and returns the summary its last line
+// holds, and what it printed.
+func runEval(t *testing.T, args ...string) (report.Summary, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	args := []string{"-model", path, "-data", "mnist", "-n", "20", "-eps", "0.3", "-attacks", "apgd-ce", "-certify", "-quiet"}
 	if err := evalCommand(args, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
@@ -160,9 +163,5 @@ func TestEvalCertifies(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
 		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
 	}
-	if len(s.CertifiedAccuracy) != 1 || !(s.CertifiedAccuracy[0] >= 0.5) || s.CertifiedAccuracy[0] > s.RobustAccuracy[0] ||
-		!strings.Contains(stdout.String(), "certified by bounds") {
-		t.Errorf("certified %v, robust %v; want most of the 20 digits certified, none of them fooled:\n%s", s.CertifiedAccuracy, s.RobustAccuracy, stdout.String())
-	}
-	t.Logf("certified %v, robust %v", s.CertifiedAccuracy, s.RobustAccuracy)
+	return s, &stdout, &stderr
 }
