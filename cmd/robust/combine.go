@@ -24,6 +24,9 @@ func combine(paths []string, w io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if s.Data == "" { // Written before -data existed: MNIST.
+			s.Data = "mnist"
+		}
 		parts = append(parts, s)
 	}
 	if len(parts) < 2 {
