@@ -89,13 +89,11 @@ type bounded struct{ centre, radius value }
 // BoundTail maps the box of images [B, rows, cols, channels] through the
 // graph (certify.Bounder); Boundable must be nil first.
 func (m *Model) BoundTail(scope *model.Scope, images certify.Interval) certify.Tail {
-	centre, radius := images.Centre, images.Radius
-	if m.mean != nil { // (x − mean) / std: the radius scales by 1 / std.
-		std := Const(centre.Graph(), m.std)
-		centre = Div(Sub(centre, Const(centre.Graph(), m.mean)), std)
-		radius = Div(radius, std)
+	radius := images.Radius
+	if m.std != nil { // The normalisation's slope, 1 / std, scales the radius.
+		radius = Div(radius, Const(radius.Graph(), m.std))
 	}
-	return m.plan.boundTail(scope, centre, radius)
+	return m.plan.boundTail(scope, m.normalise(images.Centre), radius)
 }
 
 func (p *channelsLast) boundTail(scope *model.Scope, centre, radius *Node) certify.Tail {

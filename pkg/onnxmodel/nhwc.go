@@ -35,7 +35,7 @@ import (
 // The weights are the variables onnx-gomlx's VariablesToScope made, read
 // from the same scope, so fine-tuning and WriteONNX see one set of weights
 // whichever conversion runs. Operations outside the list below make
-// Converter Auto fall back to onnx-gomlx, and ChannelsLast fail with a line
+// AutoConverter fall back to onnx-gomlx, and ChannelsLast fail with a line
 // naming the node.
 
 // channelsLastOps are the operations this conversion builds.

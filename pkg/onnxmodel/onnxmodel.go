@@ -182,13 +182,16 @@ func read(backend compute.Backend, data []byte, path string, opts Options) (*Mod
 		return nil, fmt.Errorf("Options.Converter is ChannelsLast, but %v: use AutoConverter", m.planErr)
 	}
 	if plan != nil {
-		err = m.build(backend, store, geometry, mean, std, plan)
+		err = m.build(backend, store, geometry, plan)
 		if err != nil && opts.Converter == ChannelsLast {
 			return nil, fmt.Errorf("Options.Converter is ChannelsLast, but %v: use AutoConverter", err)
 		}
+		if err != nil { // The plan does not build: nor would its bounds.
+			m.plan, m.planErr = nil, err
+		}
 	}
 	if plan == nil || err != nil { // onnx-gomlx's conversion, also when ChannelsLast's failed to build.
-		if err = m.build(backend, store, geometry, mean, std, nil); err != nil {
+		if err = m.build(backend, store, geometry, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -251,13 +254,10 @@ func init() {
 // build makes m's classifier with the plan's conversion (onnx-gomlx's when
 // plan is nil), and builds and runs its graph once, so that an operation
 // without a conversion is found now, in one line, not in the first attack.
-func (m *Model) build(backend compute.Backend, store *model.Store, geometry classifier.Geometry, mean, std [][][][]float32, plan *channelsLast) (err error) {
+func (m *Model) build(backend compute.Backend, store *model.Store, geometry classifier.Geometry, plan *channelsLast) (err error) {
 	nchw := m.Layout == NCHW
 	logits := func(scope *model.Scope, images *Node) *Node {
-		x := images
-		if mean != nil {
-			x = Div(Sub(x, Const(x.Graph(), mean)), Const(x.Graph(), std))
-		}
+		x := m.normalise(images)
 		if plan != nil {
 			return plan.build(scope, x)
 		}
@@ -277,6 +277,14 @@ func (m *Model) build(backend compute.Backend, store *model.Store, geometry clas
 		return convertError(err)
 	}
 	return nil
+}
+
+// normalise is (x − Options.Mean) / Options.Std, or x when neither is set.
+func (m *Model) normalise(x *Node) *Node {
+	if m.mean == nil {
+		return x
+	}
+	return Div(Sub(x, Const(x.Graph(), m.mean)), Const(x.Graph(), m.std))
 }
 
 // checkGradient builds and runs the gradient of the logits' sum with
