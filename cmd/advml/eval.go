@@ -27,13 +27,13 @@ import (
 // evalFlags are eval's settings, as parsed.
 type evalFlags struct {
 	modelFlags
-	images, labels, folder, data string
-	dataLayout                   string
-	n, part                      int
-	norm, eps, attacks           string
-	seed                         int64
-	out                          string
-	quiet, certified             bool
+	files
+	data, dataLayout   string
+	n, part            int
+	norm, eps, attacks string
+	seed               int64
+	out                string
+	quiet, certified   bool
 }
 
 func parseEval(args []string, stderr io.Writer) (evalFlags, error) {
@@ -41,9 +41,7 @@ func parseEval(args []string, stderr io.Writer) (evalFlags, error) {
 	fs := flag.NewFlagSet("advml eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.modelFlags.register(fs, "the classifier")
-	fs.StringVar(&f.images, "images", "", "images as a .npy file: uint8 0..255 or float in [0, 1], [n, rows, cols(, channels)] or [n, channels, rows, cols]")
-	fs.StringVar(&f.labels, "labels", "", "labels as a .npy file: integers [n] (or one-hot [n, classes])")
-	fs.StringVar(&f.folder, "folder", "", "images as a folder of one folder of PNG files per class (torchvision's ImageFolder), instead of -images and -labels")
+	f.files.register(fs, "", "the images")
 	fs.StringVar(&f.data, "data", "", "a dataset the project reads itself, instead of -images or -folder: mnist or fashion (their 10,000 test images)")
 	fs.StringVar(&f.dataLayout, "data-layout", "auto", "the layout of the -images array: auto, nchw or nhwc")
 	fs.IntVar(&f.n, "n", 0, "evaluate the first n images only (0: all)")
@@ -80,13 +78,11 @@ func (f evalFlags) check() (settings, error) {
 	switch {
 	case f.model == "":
 		return s, fmt.Errorf("-model is missing: give the .onnx file of the classifier")
-	case f.images != "" && f.labels == "":
-		return s, fmt.Errorf("-images %s has no -labels: give the labels' .npy file", f.images)
-	case f.labels != "" && f.images == "":
-		return s, fmt.Errorf("-labels %s has no -images: give the images' .npy file", f.labels)
-	case f.images == "" && f.folder == "" && f.data == "":
+	case f.files.check() != nil:
+		return s, f.files.check()
+	case !f.files.given() && f.data == "":
 		return s, fmt.Errorf("no images: give -images x.npy -labels y.npy, -folder dir, or -data mnist (or fashion)")
-	case (f.images != "") && (f.folder != "" || f.data != "") || f.folder != "" && f.data != "":
+	case f.files.given() && f.data != "":
 		return s, fmt.Errorf("give one source of images: -images and -labels, -folder, or -data")
 	case f.n < 0:
 		return s, fmt.Errorf("-n %d: give a number of images, or 0 for all", f.n)
@@ -290,13 +286,8 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 
 // readData reads the images the flags name, checked against the model.
 func readData(f evalFlags, which mnist.Dataset, opts dataset.Options) (*dataset.Set, string, error) {
-	switch {
-	case f.images != "":
-		set, err := dataset.ReadNPY(f.images, f.labels, opts)
-		return set, filepath.Base(f.images), err
-	case f.folder != "":
-		set, err := dataset.ReadFolder(f.folder, opts)
-		return set, filepath.Base(filepath.Clean(f.folder)), err
+	if f.files.given() {
+		return f.files.read(opts)
 	}
 	d, err := mnist.Load(mnist.Options{Dataset: which})
 	if err != nil {

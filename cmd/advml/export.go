@@ -16,7 +16,7 @@ func exportCommand(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("advml export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	checkpoint := fs.String("checkpoint", "", "a network of package cnn: checkpoints/cnn (the tutorial's), checkpoints/robust, checkpoints/certified, …")
-	out := fs.String("out", "", "the .onnx file to write: input images [batch, 28, 28, 1] (NHWC) in [0, 1], output logits [batch, 10]")
+	out := fs.String("out", "", "the .onnx file to write: input images [batch, rows, cols, channels] (NHWC) in [0, 1], output logits [batch, classes]")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/backend"
 	"github.com/advmlgo/advml/pkg/classifier"
+	"github.com/advmlgo/advml/pkg/dataset"
 	"github.com/advmlgo/advml/pkg/mnist"
 	"github.com/advmlgo/advml/pkg/onnxmodel"
 	"github.com/advmlgo/advml/pkg/robustness"
@@ -23,11 +25,13 @@ import (
 // finetuneFlags are finetune's settings, as parsed.
 type finetuneFlags struct {
 	modelFlags
-	data, mode, out, check string
-	eps                    float64
-	epochs, nTrain, nTest  int
-	seed                   int64
-	quiet                  bool
+	train, test                 files
+	data, dataLayout            string
+	mode, out, check            string
+	eps                         float64
+	epochs, nTrain, nTest, nVal int
+	seed                        int64
+	quiet                       bool
 }
 
 // FinetuneSummary is the JSON line advml finetune prints: the model before
@@ -41,6 +45,7 @@ type FinetuneSummary struct {
 	Epsilon       float64 `json:"epsilon"`
 	Epochs        int     `json:"epochs"`
 	TrainImages   int     `json:"train_images"`
+	ValImages     int     `json:"validation_images"`
 	TestImages    int     `json:"test_images"`
 	CleanBefore   float64 `json:"clean_before"`
 	CleanAfter    float64 `json:"clean_after"`
@@ -54,7 +59,11 @@ func parseFinetune(args []string, stderr io.Writer) (finetuneFlags, error) {
 	fs := flag.NewFlagSet("advml finetune", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.modelFlags.register(fs, "the classifier to fine-tune")
-	fs.StringVar(&f.data, "data", "mnist", "the data set to fine-tune on: mnist or fashion (its training images; its test images measure)")
+	fs.StringVar(&f.data, "data", "", "a data set the project reads itself: mnist or fashion (its training images; its test images measure); mnist when no images of your own are given")
+	f.train.register(fs, "", "the training images")
+	f.test.register(fs, "test-", "the test images that measure the fine-tuning")
+	fs.StringVar(&f.dataLayout, "data-layout", "auto", "the layout of the .npy image arrays: auto, nchw or nhwc")
+	fs.IntVar(&f.nVal, "n-val", 0, "with images of your own, how many of the training images to hold out for validation (0: a tenth, at most 6,000)")
 	fs.StringVar(&f.mode, "mode", training.ModePGD, "the adversarial training: pgd, trades or fast-fgsm")
 	fs.Float64Var(&f.eps, "eps", 0.1, "the L∞ budget of the training and of the measure, in (0, 1]")
 	fs.IntVar(&f.epochs, "epochs", 3, "epochs of fine-tuning (the budget grows over the first one)")
@@ -83,8 +92,80 @@ func parseFinetune(args []string, stderr io.Writer) (finetuneFlags, error) {
 		return f, fmt.Errorf("-epochs %d: fine-tune at least 1 epoch", f.epochs)
 	case f.nTrain < 0 || f.nTest < 1:
 		return f, fmt.Errorf("-n-train %d -n-test %d: give 0 or more training images and at least 1 test image", f.nTrain, f.nTest)
+	case f.nVal < 0:
+		return f, fmt.Errorf("-n-val %d: give a number of validation images, or 0 for a tenth of the training images", f.nVal)
+	case f.train.check() != nil:
+		return f, f.train.check()
+	case f.test.check() != nil:
+		return f, f.test.check()
+	case f.data != "" && !knownData(f.data):
+		_, err := mnist.ParseDataset(f.data)
+		return f, fmt.Errorf("-data: %w", err)
+	case f.data != "" && (f.train.given() || f.test.given()):
+		return f, fmt.Errorf("-data %s and images of your own: give one source of images, -data or the files", f.data)
+	case f.train.given() && !f.test.given():
+		return f, fmt.Errorf("no test images: give -test-images and -test-labels (or -test-folder) beside the training images, to measure the fine-tuning on")
+	case f.test.given() && !f.train.given():
+		return f, fmt.Errorf("test images without training images: give -images and -labels (or -folder) to fine-tune on")
 	}
 	return f, nil
+}
+
+// knownData tells whether -data names a data set the project reads.
+func knownData(name string) bool {
+	_, err := mnist.ParseDataset(name)
+	return err == nil
+}
+
+// splits are the training, validation and test images the flags name:
+// -data's splits, or the user's files, a validation set held out of the
+// training images (drawn with the seed, as MNIST's is).
+func (f finetuneFlags) splits(g classifier.Geometry) (train, val, test *dataset.Set, source string, err error) {
+	if !f.train.given() {
+		which, err := mnist.ParseDataset(cmp.Or(f.data, "mnist"))
+		if err != nil {
+			return nil, nil, nil, "", fmt.Errorf("-data: %w", err)
+		}
+		if g != mnist.Geometry {
+			return nil, nil, nil, "", fmt.Errorf("-data %v: the model takes %v, %s is %v: give images of your own with -images or -folder", which, g, which.Title(), mnist.Geometry)
+		}
+		data, err := mnist.Load(mnist.Options{Dataset: which, Seed: f.seed})
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		return data.Train, data.Validation, data.Test, which.String(), nil
+	}
+	opts := dataset.Options{Geometry: g}
+	if opts.Layout, err = classifier.ParseLayout(f.dataLayout); err != nil {
+		return nil, nil, nil, "", fmt.Errorf("-data-layout: %w", err)
+	}
+	all, source, err := f.train.read(opts)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	if test, _, err = f.test.read(opts); err != nil {
+		return nil, nil, nil, "", err
+	}
+	n := all.Len()
+	size := f.nVal
+	if size == 0 {
+		size = min(n/10, mnist.DefaultValidationSize)
+	}
+	if size < 1 || size >= n {
+		return nil, nil, nil, "", fmt.Errorf("-n-val %d: %s has %d training images: hold out at least 1 and leave at least 1 to train on", f.nVal, source, n)
+	}
+	held := mnist.ValidationIndices(n, size, f.seed)
+	inVal := make([]bool, n)
+	for _, i := range held {
+		inVal[i] = true
+	}
+	var rest []int
+	for i := range n {
+		if !inVal[i] {
+			rest = append(rest, i)
+		}
+	}
+	return all.Subset(rest), all.Subset(held), test, source, nil
 }
 
 // adversary is the training adversary the flags name, at ε, its budget
@@ -114,10 +195,6 @@ func finetuneCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	which, err := mnist.ParseDataset(f.data)
-	if err != nil {
-		return fmt.Errorf("-data: %w", err)
-	}
 	opts, err := f.modelFlags.options()
 	if err != nil {
 		return err
@@ -130,20 +207,16 @@ func finetuneCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if g := m.Geometry(); g != mnist.Geometry {
-		return fmt.Errorf("-data %v: the model takes %v, %s is %v", which, g, which.Title(), mnist.Geometry)
-	}
-	data, err := mnist.Load(mnist.Options{Dataset: which, Seed: f.seed})
+	train, val, test, source, err := f.splits(m.Geometry())
 	if err != nil {
 		return err
 	}
-	train := data.Train
 	if f.nTrain > 0 {
 		train = train.Head(f.nTrain)
 	}
-	test := data.Test.Head(f.nTest)
-	s := FinetuneSummary{Model: f.model, Out: f.out, Data: which.String(), Mode: f.mode, Epsilon: f.eps, Epochs: f.epochs,
-		TrainImages: train.Len(), TestImages: test.Len()}
+	test = test.Head(f.nTest)
+	s := FinetuneSummary{Model: f.model, Out: f.out, Data: source, Mode: f.mode, Epsilon: f.eps, Epochs: f.epochs,
+		TrainImages: train.Len(), ValImages: val.Len(), TestImages: test.Len()}
 	measure := func() (clean, robust float64, err error) {
 		pgd := attack.NewPGD(attack.Linf)
 		pgd.RelStepSize, pgd.Seed = 0.25, f.seed
@@ -157,12 +230,12 @@ func finetuneCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "%s: clean %.2f%%, PGD-40 at ε %g %.2f%% on %d %s test images; fine-tuning against %v on %d training images\n",
-		f.model, 100*s.CleanBefore, f.eps, 100*s.RobustBefore, test.Len(), which.Title(), adversary, train.Len())
+		f.model, 100*s.CleanBefore, f.eps, 100*s.RobustBefore, test.Len(), source, adversary, train.Len())
 	topts := training.Options{MaxEpochs: f.epochs, Seed: f.seed, Adversary: adversary, Patience: f.epochs, RestoreBestWeights: true}
 	if !f.quiet {
 		topts.Log = stderr
 	}
-	if _, err := training.Train(m, train, data.Validation, topts); err != nil {
+	if _, err := training.Train(m, train, val, topts); err != nil {
 		return err
 	}
 	if s.CleanAfter, s.RobustAfter, err = measure(); err != nil {
@@ -181,7 +254,7 @@ func finetuneCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "fine-tuned: clean %.2f%%, PGD-40 %.2f%%; wrote %s\n", 100*s.CleanAfter, 100*s.RobustAfter, f.out)
 	if f.check != "" {
-		if err := writeCheck(f.check, back, opts, test.Images[:min(100, test.Len())*mnist.Pixels]); err != nil {
+		if err := writeCheck(f.check, back, opts, test.Images[:min(100, test.Len())*test.Pixels()]); err != nil {
 			return err
 		}
 	}
