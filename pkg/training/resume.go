@@ -91,7 +91,7 @@ func loadResume(dir string, m Model) (*resumeState, error) {
 	if err := json.Unmarshal(data, st); err != nil || st.History == nil || len(st.History.Epochs) == 0 {
 		return nil, fail(resumeFile+" is not a training's state", err)
 	}
-	if _, err := checkpoint.Load(m.Store()).Dir(filepath.Join(dir, resumeStateDir)).Immediate().Done(); err != nil {
+	if err := loadInto(m.Store(), filepath.Join(dir, resumeStateDir)); err != nil {
 		return nil, fail("loading the weights", err)
 	}
 	trainable := map[string]bool{}
@@ -126,6 +126,40 @@ func loadResume(dir string, m Model) (*resumeState, error) {
 		}
 	}
 	return st, nil
+}
+
+// loadInto reads the checkpoint in dir into store, replacing the values of
+// the variables store already holds (a model that predicted before its
+// training resumed, as cnn.New's does) and adding the others. GoMLX's
+// immediate load (checkpoint.Config.Immediate, v0.28.8) adds the missing
+// variables but leaves those already there at their values, which would
+// resume the optimizer's state on freshly drawn weights; so the checkpoint
+// is read into a scratch store and copied from there.
+func loadInto(store *model.Store, dir string) error {
+	scratch := model.NewStore()
+	if _, err := checkpoint.Load(scratch).Dir(dir).Immediate().Done(); err != nil {
+		return err
+	}
+	for saved := range scratch.IterVariables() {
+		value, err := saved.Value()
+		if err != nil {
+			return err
+		}
+		v := store.GetVariable(saved.Path())
+		if v == nil {
+			if _, err := store.CreateVariable(saved.Path(), value); err != nil {
+				return err
+			}
+			continue
+		}
+		if !v.Shape().Equal(value.Shape()) {
+			return fmt.Errorf("%s is %s in the checkpoint but %s in the model", saved.Path(), value.Shape(), v.Shape())
+		}
+		if err := v.SetValue(value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // skipEpochs draws the shuffles of n epochs without training on them, so

@@ -14,9 +14,11 @@ import (
 	"github.com/advmlgo/advml/pkg/training"
 )
 
-// A training stopped after three epochs (in its warm-up's wake) and resumed in a new process (a new
-// model on a new store) ends with the weights and the history of the same
-// training run in one go: the warm-up of the adversary, the optimizer, the
+// A training stopped after three epochs (in its warm-up's wake) and
+// resumed in a new process (a new model on a new store, which predicted
+// once, so that the store holds fresh weights) ends with the weights and
+// the history of the same training run in one go: the saved weights
+// replace the fresh ones, and the warm-up of the adversary, the optimizer, the
 // shuffles and the best epoch's weights all carry over.
 func TestResumedTrainingEndsAsOneRun(t *testing.T) {
 	testutil.Slow(t)
@@ -34,6 +36,12 @@ func TestResumedTrainingEndsAsOneRun(t *testing.T) {
 		t.Helper()
 		m, err := classifier.New(testutil.XLA(t), model.NewStore(), mnist.Geometry, testutil.Linear)
 		if err != nil {
+			t.Fatal(err)
+		}
+		// It predicts first, as cnn.New's models do, so that its store
+		// holds weights when the training resumes: they must give way to
+		// the saved ones.
+		if _, err := m.Predict(images); err != nil {
 			t.Fatal(err)
 		}
 		log.Reset()
