@@ -21,9 +21,10 @@ import (
 // gradients; not the gradient with respect to the image). Multiply-adds count
 // as two; max-pool comparisons, the softmax and the optimizer are left out.
 func TrainingFLOPsPerImage(c cnn.Config) float64 {
-	side := float64(c.ConvSide())
-	convMACs := side * side * float64(c.Filters*c.Kernel*c.Kernel)
-	convBias := side * side * float64(c.Filters)
+	rows, cols := c.ConvSize()
+	positions := float64(rows * cols)
+	convMACs := positions * float64(c.Filters*c.Kernel*c.Kernel)
+	convBias := positions * float64(c.Filters)
 	denseMACs := float64(c.Features() * mnist.NumClasses)
 	forward := 2*convMACs + convBias + 2*denseMACs + mnist.NumClasses
 	backward := 2*convMACs + convBias + 2*2*denseMACs + mnist.NumClasses

@@ -29,7 +29,7 @@ type Config struct {
 	Filters2 int // Output channels of the second convolution; 0 for the article's network.
 	Hidden   int // Units of the hidden dense layer; 0 for the article's network.
 	// Input is the geometry of the images and the number of classes: any
-	// square images, grey or colour. The zero value is MNIST's (28×28×1,
+	// images, square or not, grey or colour. The zero value is MNIST's (28×28×1,
 	// 10 classes), so the article's configurations leave it out.
 	Input classifier.Geometry
 	// Arch picks a network of the literature (SmallCNN, Madry), described
@@ -55,9 +55,12 @@ func (c Config) Geometry() classifier.Geometry {
 	return c.Input
 }
 
-// side is the images' side, classes the number of logits.
-func (c Config) side() int    { return c.Geometry().Rows }
+// classes is the number of logits; shortSide the images' smaller side.
 func (c Config) classes() int { return c.Geometry().Classes }
+func (c Config) shortSide() int {
+	g := c.Geometry()
+	return min(g.Rows, g.Cols)
+}
 
 // singleChannel tells whether the first convolution sees one channel, as
 // the article's hand-written gradients (graph.go, vjp.go) require.
@@ -90,16 +93,33 @@ var Robust = Config{Filters: 16, Kernel: 5, Pool: 2, Filters2: 32, Hidden: 128}
 // deep tells whether the configuration is the two-convolution network.
 func (c Config) deep() bool { return c.Arch != Compact || c.Filters2 > 0 }
 
-// ConvSide is the side of the (first) convolution's output (valid padding).
-func (c Config) ConvSide() int { return c.side() - c.Kernel + 1 }
+// ConvSize is the rows and columns of the (first) convolution's output
+// (valid padding) in the Compact network.
+func (c Config) ConvSize() (rows, cols int) {
+	g := c.Geometry()
+	return g.Rows - c.Kernel + 1, g.Cols - c.Kernel + 1
+}
 
-// PoolSide is the side of the (first) max-pool's output (incomplete windows
-// are dropped).
-func (c Config) PoolSide() int { return c.ConvSide() / c.Pool }
+// PoolSize is the rows and columns of the (first) max-pool's output in the
+// Compact network (incomplete windows are dropped).
+func (c Config) PoolSize() (rows, cols int) {
+	r, col := c.ConvSize()
+	return r / c.Pool, col / c.Pool
+}
 
-// conv2Side and pool2Side are the second convolution's and max-pool's sides.
-func (c Config) conv2Side() int { return c.PoolSide() - c.Kernel + 1 }
-func (c Config) pool2Side() int { return c.conv2Side() / c.Pool }
+// conv2Size and pool2Size are the second convolution's and max-pool's.
+func (c Config) conv2Size() (rows, cols int) {
+	r, col := c.PoolSize()
+	return r - c.Kernel + 1, col - c.Kernel + 1
+}
+func (c Config) pool2Size() (rows, cols int) {
+	r, col := c.conv2Size()
+	return r / c.Pool, col / c.Pool
+}
+func (c Config) pool2Empty() bool {
+	r, col := c.pool2Size()
+	return r < 1 || col < 1
+}
 
 // Features is the length of the flattened max-pool output fed to the dense
 // layers.
@@ -116,9 +136,11 @@ func (c Config) Features() int {
 		}
 	}
 	if c.deep() {
-		return c.pool2Side() * c.pool2Side() * c.Filters2
+		r, col := c.pool2Size()
+		return r * col * c.Filters2
 	}
-	return c.PoolSide() * c.PoolSide() * c.Filters
+	r, col := c.PoolSize()
+	return r * col * c.Filters
 }
 
 // NumParams counts the trainable parameters: kernels and biases of the
@@ -144,9 +166,6 @@ func (c Config) Validate() error {
 			return fmt.Errorf("cnn: Input: %w", err)
 		}
 	}
-	if g.Rows != g.Cols {
-		return fmt.Errorf("cnn: Input is %d×%d: the networks take square images", g.Rows, g.Cols)
-	}
 	if c.Arch != Compact {
 		if c.Arch < Compact || c.Arch > ArchMadry {
 			return fmt.Errorf("cnn: Arch is %v: use Compact, ArchSmallCNN or ArchMadry", c.Arch)
@@ -160,16 +179,17 @@ func (c Config) Validate() error {
 	switch {
 	case c.Filters < 1:
 		return fmt.Errorf("cnn: Filters must be at least 1, got %d", c.Filters)
-	case c.Kernel < 1 || c.Kernel > c.side():
-		return fmt.Errorf("cnn: Kernel must be between 1 and %d, got %d", c.side(), c.Kernel)
-	case c.Pool < 1 || c.Pool > c.ConvSide():
-		return fmt.Errorf("cnn: Pool must be between 1 and %d (the convolution's output side) for Kernel %d, got %d",
-			c.ConvSide(), c.Kernel, c.Pool)
+	case c.Kernel < 1 || c.Kernel > c.shortSide():
+		return fmt.Errorf("cnn: Kernel must be between 1 and %d (the images' smaller side), got %d", c.shortSide(), c.Kernel)
+	case c.Pool < 1 || c.Pool > c.shortSide()-c.Kernel+1:
+		return fmt.Errorf("cnn: Pool must be between 1 and %d (the convolution's output's smaller side) for Kernel %d, got %d",
+			c.shortSide()-c.Kernel+1, c.Kernel, c.Pool)
 	case c.Filters2 < 0 || c.Hidden < 0 || (c.Filters2 == 0) != (c.Hidden == 0):
 		return fmt.Errorf("cnn: Filters2 %d and Hidden %d: both 0 (the article's network) or both positive (the deeper one)", c.Filters2, c.Hidden)
-	case c.deep() && c.pool2Side() < 1:
-		return fmt.Errorf("cnn: with Kernel %d and Pool %d the second convolution's output is %d wide, too small to pool: use a smaller kernel or pool",
-			c.Kernel, c.Pool, c.conv2Side())
+	case c.deep() && c.pool2Empty():
+		r, col := c.conv2Size()
+		return fmt.Errorf("cnn: with Kernel %d and Pool %d the second convolution's output is %d×%d, too small to pool: use a smaller kernel or pool",
+			c.Kernel, c.Pool, r, col)
 	}
 	return nil
 }

@@ -115,12 +115,56 @@ func TestOtherGeometries(t *testing.T) {
 		cfg  cnn.Config
 		want string
 	}{
-		{cnn.Config{Filters: 4, Kernel: 3, Pool: 2, Input: classifier.Geometry{Rows: 32, Cols: 28, Channels: 1, Classes: 10}}, "square"},
+		{cnn.Config{Filters: 4, Kernel: 21, Pool: 2, Input: classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}}, "Kernel must be between 1 and 20 (the images' smaller side)"},
+		{cnn.Config{Arch: cnn.ArchSmallCNN, Input: classifier.Geometry{Rows: 14, Cols: 40, Channels: 1, Classes: 10}}, "maxpool 2x2, is wider than its 1×14 input"},
 		{cnn.Config{Filters: 4, Kernel: 3, Pool: 2, Input: classifier.Geometry{Rows: 32, Cols: 32, Channels: 3}}, "Input"},
 		{cnn.Config{Filters: 4, Kernel: 17, Pool: 2, Input: classifier.Geometry{Rows: 16, Cols: 16, Channels: 3, Classes: 4}}, "Kernel must be between 1 and 16"},
 	} {
 		if err := tc.cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want an error about %s", tc.cfg.Input, err, tc.want)
+		}
+	}
+	// Images that are not square, for each kind of network: the shapes
+	// follow rows and columns apart, the weights are counted, and the
+	// model predicts and loads back.
+	for _, cfg := range []cnn.Config{
+		{Filters: 4, Kernel: 3, Pool: 3, Filters2: 8, Hidden: 16, Input: classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}},
+		{Arch: cnn.ArchSmallCNN, Input: classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}},
+		{Arch: cnn.ArchMadry, Input: classifier.Geometry{Rows: 24, Cols: 16, Channels: 3, Classes: 5}},
+	} {
+		m, err := cnn.New(testutil.XLA(t), cfg, 1)
+		if err != nil {
+			t.Fatalf("%v: %v", cfg, err)
+		}
+		shapes, err := cfg.Shapes()
+		if err != nil || m.NumParams() != cfg.NumParams() {
+			t.Errorf("%v: %d weights for %d counted (%v)", cfg, m.NumParams(), cfg.NumParams(), err)
+		}
+		g := cfg.Input
+		wantFlat := map[cnn.Arch]int{cnn.Compact: 1 * 2 * 8, cnn.ArchSmallCNN: 2 * 4 * 64, cnn.ArchMadry: 6 * 4 * 64}[cfg.Arch]
+		for k, op := range cfg.Ops() {
+			if op.Kind == cnn.OpFlatten && shapes[k][0] != wantFlat {
+				t.Errorf("%v: %d features flattened, want %d", cfg, shapes[k][0], wantFlat)
+			}
+		}
+		images := make([]float32, 2*g.Pixels())
+		for i := range images {
+			images[i] = float32(i%7) / 7
+		}
+		want, err := m.Predict(images)
+		if err != nil || len(want) != 2 || len(want[0]) != g.Classes {
+			t.Fatalf("%v: predictions %v, %v", cfg, want, err)
+		}
+		dir := t.TempDir()
+		if err := m.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		back, err := cnn.Load(testutil.XLA(t), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := back.Predict(images); err != nil || back.Config != cfg || got[1][g.Classes-1] != want[1][g.Classes-1] {
+			t.Errorf("%v loaded back as %v: %v, %v", cfg, back.Config, got, err)
 		}
 	}
 	if (cnn.Config{Filters: 4, Kernel: 3, Pool: 2}).Geometry() != (cnn.Config{Filters: 4, Kernel: 3, Pool: 2, Input: cnn.Default.Geometry()}).Geometry() {

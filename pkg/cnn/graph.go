@@ -54,7 +54,7 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 // kernel. XLA on the CPU computes the kernel's gradient of a convolution
 // with one input channel slowly (3.4 ms against 0.6 ms for the forward pass
 // at batch 64, measured); it is one matrix product of the k² shifted views
-// of the images with the output's gradient, [k², B·side²] × [B·side², F].
+// of the images with the output's gradient, [k², B·rows·cols] × [B·rows·cols, F].
 // The forward pass stays XLA's convolution. Two identities with custom
 // gradients carry it: one on the output, which notes the output's gradient
 // as back-propagation passes it, and one on the kernel, which returns the
@@ -67,14 +67,14 @@ func convolution(scope *model.Scope, cfg Config, images *Node) *Node {
 	kernel := scope.VariableWithShape("weights", shapes.Make(dtype, k, k, 1, filters)).NodeValue(g)
 	var outputGradient *Node
 	kernel = IdentityWithCustomGradient(kernel, func(_, _ *Node) *Node {
-		side := cfg.ConvSide()
+		rows, cols := cfg.ConvSize()
 		views := make([]*Node, 0, k*k)
 		for u := range k {
 			for v := range k {
-				views = append(views, Slice(images, AxisRange(), AxisRange(u, u+side), AxisRange(v, v+side), AxisRange()))
+				views = append(views, Slice(images, AxisRange(), AxisRange(u, u+rows), AxisRange(v, v+cols), AxisRange()))
 			}
 		}
-		patches := Concatenate(views, -1) // [batch, side, side, k²]
+		patches := Concatenate(views, -1) // [batch, rows, cols, k²]
 		return Reshape(Einsum("bijk,bijf->kf", patches, outputGradient), k, k, 1, filters)
 	})
 	conv := Convolve(images, kernel).NoPadding().Done()

@@ -132,7 +132,7 @@ func ParseArch(name string) (Arch, error) {
 	return 0, fmt.Errorf("cnn: network %q is not known: use compact, smallcnn or madry", name)
 }
 
-// Shape is an operation's output for one image: [side, side, channels]
+// Shape is an operation's output for one image: [rows, cols, channels]
 // before Flatten, [features] after.
 type Shape []int
 
@@ -141,25 +141,25 @@ type Shape []int
 // for it.
 func (c Config) Shapes() ([]Shape, error) {
 	g := c.Geometry()
-	side, channels, features := g.Rows, g.Channels, 0
+	rows, cols, channels, features := g.Rows, g.Cols, g.Channels, 0
 	var out []Shape
 	for k, op := range c.Ops() {
 		switch op.Kind {
 		case OpConv:
 			if !op.Same {
-				side -= op.Kernel - 1
+				rows, cols = rows-(op.Kernel-1), cols-(op.Kernel-1)
 			}
-			if side < 1 || op.Kernel < 1 || op.Same && op.Kernel%2 == 0 {
+			if rows < 1 || cols < 1 || op.Kernel < 1 || op.Same && op.Kernel%2 == 0 {
 				return nil, fmt.Errorf("cnn: operation %d, conv %d@%dx%d, leaves no output on its input", k, op.Size, op.Kernel, op.Kernel)
 			}
 			channels = op.Size
 		case OpMaxPool:
-			if op.Size < 1 || side/op.Size < 1 {
-				return nil, fmt.Errorf("cnn: operation %d, maxpool %dx%d, is wider than its %d×%d input", k, op.Size, op.Size, side, side)
+			if op.Size < 1 || rows/op.Size < 1 || cols/op.Size < 1 {
+				return nil, fmt.Errorf("cnn: operation %d, maxpool %dx%d, is wider than its %d×%d input", k, op.Size, op.Size, rows, cols)
 			}
-			side /= op.Size
+			rows, cols = rows/op.Size, cols/op.Size
 		case OpFlatten:
-			features = side * side * channels
+			features = rows * cols * channels
 			out = append(out, Shape{features})
 			continue
 		case OpDense:
@@ -171,7 +171,7 @@ func (c Config) Shapes() ([]Shape, error) {
 			out = append(out, Shape{features})
 			continue
 		}
-		out = append(out, Shape{side, side, channels})
+		out = append(out, Shape{rows, cols, channels})
 	}
 	return out, nil
 }

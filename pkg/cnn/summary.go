@@ -44,20 +44,24 @@ func (m *Model) Layers() []Layer {
 		}
 		return out
 	}
+	convRows, convCols := c.ConvSize()
+	poolRows, poolCols := c.PoolSize()
 	if c.deep() {
+		conv2Rows, conv2Cols := c.conv2Size()
+		pool2Rows, pool2Cols := c.pool2Size()
 		return []Layer{
-			{"conv2d", "Conv2D + ReLU", []int{c.ConvSide(), c.ConvSide(), c.Filters}, count("conv2d")},
-			{"max_pooling2d", "MaxPooling2D", []int{c.PoolSide(), c.PoolSide(), c.Filters}, 0},
-			{"conv2d_2", "Conv2D + ReLU", []int{c.conv2Side(), c.conv2Side(), c.Filters2}, count("conv2d_2")},
-			{"max_pooling2d_2", "MaxPooling2D", []int{c.pool2Side(), c.pool2Side(), c.Filters2}, 0},
+			{"conv2d", "Conv2D + ReLU", []int{convRows, convCols, c.Filters}, count("conv2d")},
+			{"max_pooling2d", "MaxPooling2D", []int{poolRows, poolCols, c.Filters}, 0},
+			{"conv2d_2", "Conv2D + ReLU", []int{conv2Rows, conv2Cols, c.Filters2}, count("conv2d_2")},
+			{"max_pooling2d_2", "MaxPooling2D", []int{pool2Rows, pool2Cols, c.Filters2}, 0},
 			{"flatten", "Flatten", []int{c.Features()}, 0},
 			{"hidden", "Dense + ReLU", []int{c.Hidden}, count("hidden")},
 			{"dense", "Dense", []int{c.classes()}, count("dense")},
 		}
 	}
 	return []Layer{
-		{"conv2d", "Conv2D", []int{c.ConvSide(), c.ConvSide(), c.Filters}, count("conv2d")},
-		{"max_pooling2d", "MaxPooling2D", []int{c.PoolSide(), c.PoolSide(), c.Filters}, 0},
+		{"conv2d", "Conv2D", []int{convRows, convCols, c.Filters}, count("conv2d")},
+		{"max_pooling2d", "MaxPooling2D", []int{poolRows, poolCols, c.Filters}, 0},
 		{"flatten", "Flatten", []int{c.Features()}, 0},
 		{"dense", "Dense", []int{c.classes()}, count("dense")},
 	}

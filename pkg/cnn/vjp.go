@@ -55,7 +55,9 @@ func (m *Model) LogitsWithVJPs(scope *model.Scope, images *Node) (logits *Node, 
 	g := images.Graph()
 	dtype := images.DType()
 	batch := images.Shape().Dimensions[0]
-	side, pooled, k, p, filters := cfg.ConvSide(), cfg.PoolSide(), cfg.Kernel, cfg.Pool, cfg.Filters
+	rows, cols := cfg.ConvSize()
+	pooledRows, pooledCols := cfg.PoolSize()
+	k, p, filters := cfg.Kernel, cfg.Pool, cfg.Filters
 	scope = scope.In(ScopeName)
 	convScope, denseScope := scope.In("conv2d").In("conv"), scope.In("dense").In("dense")
 	kernel := convScope.VariableWithShape("weights", shapes.Make(dtype, k, k, 1, filters)).NodeValue(g)
@@ -63,13 +65,13 @@ func (m *Model) LogitsWithVJPs(scope *model.Scope, images *Node) (logits *Node, 
 	weights := denseScope.VariableWithShape("weights", shapes.Make(dtype, cfg.Features(), cfg.classes())).NodeValue(g)
 	biases := denseScope.VariableWithShape("biases", shapes.Make(dtype, cfg.classes())).NodeValue(g)
 
-	conv := Add(Convolve(images, kernel).NoPadding().Done(), Reshape(bias, 1, 1, 1, filters)) // [batch, side, side, filters]
+	conv := Add(Convolve(images, kernel).NoPadding().Done(), Reshape(bias, 1, 1, 1, filters)) // [batch, rows, cols, filters]
 	// The max-pool: the running maximum over the window's k² strided slices,
 	// with the position (row-major in the window) of the first maximum.
 	var maxima, first *Node
 	for a := range p {
 		for b := range p {
-			slice := Slice(conv, AxisRange(), AxisRange(a, a+(pooled-1)*p+1).Stride(p), AxisRange(b, b+(pooled-1)*p+1).Stride(p), AxisRange())
+			slice := Slice(conv, AxisRange(), AxisRange(a, a+(pooledRows-1)*p+1).Stride(p), AxisRange(b, b+(pooledCols-1)*p+1).Stride(p), AxisRange())
 			position := BroadcastToDims(Scalar(g, dtypes.Int32, a*p+b), slice.Shape().Dimensions...)
 			if maxima == nil {
 				maxima, first = slice, position
@@ -86,26 +88,26 @@ func (m *Model) LogitsWithVJPs(scope *model.Scope, images *Node) (logits *Node, 
 	vjps = func(cotangents *Node) *Node {
 		cotangents = StopGradient(cotangents)
 		n := cotangents.Shape().Dimensions[1]
-		// Back through the dense layer: [batch, n, pooled, 1, pooled, 1, filters].
-		perFeature := Reshape(Einsum("bnc,fc->bnf", cotangents, weights), batch, n, pooled, 1, pooled, 1, filters)
+		// Back through the dense layer: [batch, n, pooledRows, 1, pooledCols, 1, filters].
+		perFeature := Reshape(Einsum("bnc,fc->bnf", cotangents, weights), batch, n, pooledRows, 1, pooledCols, 1, filters)
 		// To each window's first maximum: the conv output's gradient, laid out
-		// as [batch, n, pooled, p, pooled, p, filters] windows.
+		// as [batch, n, pooledRows, p, pooledCols, p, filters] windows.
 		positions := shapes.Make(dtypes.Int32, 1, 1, 1, p, 1, p, 1)
 		inWindow := Add(MulScalar(Iota(g, positions, 3), float64(p)), Iota(g, positions, 5))
-		windows := []int{batch, n, pooled, p, pooled, p, filters}
-		chosen := BroadcastToDims(Equal(inWindow, Reshape(first, batch, 1, pooled, 1, pooled, 1, filters)), windows...)
+		windows := []int{batch, n, pooledRows, p, pooledCols, p, filters}
+		chosen := BroadcastToDims(Equal(inWindow, Reshape(first, batch, 1, pooledRows, 1, pooledCols, 1, filters)), windows...)
 		spread := BroadcastToDims(perFeature, windows...)
-		routed := Reshape(Where(chosen, spread, ZerosLike(spread)), batch, n, pooled*p, pooled*p, filters)
-		if pooled*p < side { // Rows and columns the max-pool dropped get no gradient.
-			routed = Pad(routed, Scalar(g, dtype, 0), []PadAxis{{}, {}, {End: side - pooled*p}, {End: side - pooled*p}, {}}...)
+		routed := Reshape(Where(chosen, spread, ZerosLike(spread)), batch, n, pooledRows*p, pooledCols*p, filters)
+		if pooledRows*p < rows || pooledCols*p < cols { // Rows and columns the max-pool dropped get no gradient.
+			routed = Pad(routed, Scalar(g, dtype, 0), []PadAxis{{}, {}, {End: rows - pooledRows*p}, {End: cols - pooledCols*p}, {}}...)
 		}
 		// Back through the convolution: each output position spreads its
 		// gradient times the kernel over its k×k input patch.
-		patches := Einsum("bnijc,kc->bnijk", routed, Reshape(kernel, k*k, filters)) // [batch, n, side, side, k·k]
+		patches := Einsum("bnijc,kc->bnijk", routed, Reshape(kernel, k*k, filters)) // [batch, n, rows, cols, k·k]
 		var grad *Node
 		for u := range k {
 			for v := range k {
-				piece := Reshape(Slice(patches, AxisRange(), AxisRange(), AxisRange(), AxisRange(), AxisElem(u*k+v)), batch, n, side, side)
+				piece := Reshape(Slice(patches, AxisRange(), AxisRange(), AxisRange(), AxisRange(), AxisElem(u*k+v)), batch, n, rows, cols)
 				piece = Pad(piece, Scalar(g, dtype, 0), []PadAxis{{}, {}, {Start: u, End: k - 1 - u}, {Start: v, End: k - 1 - v}}...)
 				if grad == nil {
 					grad = piece

@@ -10,17 +10,37 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/internal/testutil"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/mnist"
 )
 
+// wide is a geometry of images wider than tall: MNIST's digits without
+// their top 4 and bottom 4 rows (digits).
+var wide = classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}
+
+// digits returns the first n test digits as a tensor of geometry g:
+// MNIST's, or its rows cut down to g.Rows around the middle.
+func digits(t *testing.T, n int, g classifier.Geometry) *tensors.Tensor {
+	t.Helper()
+	all := testutil.MNIST(t).Test.Images
+	top := (mnist.Rows - g.Rows) / 2
+	images := make([]float32, 0, n*g.Pixels())
+	for i := range n {
+		image := all[i*mnist.Pixels : (i+1)*mnist.Pixels]
+		images = append(images, image[top*mnist.Cols:(top+g.Rows)*mnist.Cols]...)
+	}
+	return tensors.FromFlatDataAndDimensions(images, n, g.Rows, g.Cols, 1)
+}
+
 // TestVJPIsAutodiff checks the hand-written gradient against GoMLX's
 // automatic differentiation of Logits, on digits (whose blank regions make
 // max-pool windows tie, where the routing to the first maximum matters) and
-// on a configuration whose max-pool drops rows and columns.
+// on a configuration whose max-pool drops rows and columns, and on images
+// that are not square.
 func TestVJPIsAutodiff(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, cfg := range []cnn.Config{cnn.Default, {Filters: 4, Kernel: 3, Pool: 3}} {
+	for _, cfg := range []cnn.Config{cnn.Default, {Filters: 4, Kernel: 3, Pool: 3}, {Filters: 4, Kernel: 3, Pool: 3, Input: wide}} {
 		m, err := cnn.New(testutil.XLA(t), cfg, 3)
 		if err != nil {
 			t.Fatal(err)
@@ -30,8 +50,7 @@ func TestVJPIsAutodiff(t *testing.T) {
 		for i := range cotangent {
 			cotangent[i] = float32(rng.NormFloat64())
 		}
-		images := testutil.MNIST(t).Test.Images[:n*mnist.Pixels]
-		x := tensors.FromFlatDataAndDimensions(images, n, mnist.Rows, mnist.Cols, 1)
+		x := digits(t, n, cfg.Geometry())
 		c := tensors.FromFlatDataAndDimensions(cotangent, n, mnist.NumClasses)
 		auto := model.MustNewExec(m.Backend(), m.Store(), func(scope *model.Scope, x, c *Node) (*Node, *Node) {
 			logits := m.Logits(scope, x)
@@ -63,7 +82,7 @@ func TestVJPIsAutodiff(t *testing.T) {
 func TestKernelGradientIsTheConvolutions(t *testing.T) {
 	testutil.Slow(t)
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, cfg := range []cnn.Config{cnn.Default, {Filters: 4, Kernel: 3, Pool: 3}} {
+	for _, cfg := range []cnn.Config{cnn.Default, {Filters: 4, Kernel: 3, Pool: 3}, {Filters: 4, Kernel: 3, Pool: 3, Input: wide}} {
 		m, err := cnn.New(testutil.XLA(t), cfg, 5)
 		if err != nil {
 			t.Fatal(err)
@@ -73,7 +92,7 @@ func TestKernelGradientIsTheConvolutions(t *testing.T) {
 		for i := range cotangent {
 			cotangent[i] = float32(rng.NormFloat64())
 		}
-		x := tensors.FromFlatDataAndDimensions(testutil.MNIST(t).Test.Images[:n*mnist.Pixels], n, mnist.Rows, mnist.Cols, 1)
+		x := digits(t, n, cfg.Geometry())
 		c := tensors.FromFlatDataAndDimensions(cotangent, n, mnist.NumClasses)
 		variable := func(store *model.Store, path string) *model.Variable {
 			v := store.GetVariable("/" + cnn.ScopeName + path)

@@ -14,13 +14,14 @@ import (
 	"github.com/advmlgo/advml/internal/testutil"
 	"github.com/advmlgo/advml/pkg/attack"
 	"github.com/advmlgo/advml/pkg/certify"
+	"github.com/advmlgo/advml/pkg/classifier"
 	"github.com/advmlgo/advml/pkg/cnn"
 	"github.com/advmlgo/advml/pkg/onnxmodel"
 )
 
 // TestExportedCNNsBoundAsTheirOwn: the project's networks (the article's,
-// the PGD-trained and the IBP-trained shipped models, and Madry et al.'s
-// padded network) written to ONNX
+// the PGD-trained and the IBP-trained shipped models, Madry et al.'s
+// padded network and one on images wider than tall) written to ONNX
 // (SaveCNN) and read back are bounded as certify bounds them natively: the
 // same IBP and CROWN-IBP margins, up to float32 rounding, and the same
 // images certified.
@@ -40,10 +41,25 @@ func TestExportedCNNsBoundAsTheirOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	shipped["madry"] = madry
+	// And a network on images that are not square: the digits' middle 20
+	// rows, 28 columns, random weights.
+	wide, err := cnn.New(testutil.XLA(t), cnn.Config{Filters: 8, Kernel: 3, Pool: 3, Filters2: 8, Hidden: 16,
+		Input: classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped["wide"] = wide
 	test := testutil.MNIST(t).Test
 	const n = 100
-	images, labels := test.Images[:n*28*28], test.Labels[:n]
+	labels := test.Labels[:n]
 	for name, native := range shipped {
+		images := test.Images[:n*28*28]
+		if name == "wide" {
+			images = nil
+			for i := range n {
+				images = append(images, test.Images[i*28*28+4*28:i*28*28+24*28]...)
+			}
+		}
 		path := filepath.Join(t.TempDir(), name+".onnx")
 		if err := onnxmodel.SaveCNN(native, path); err != nil {
 			t.Fatal(err)
