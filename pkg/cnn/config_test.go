@@ -1,6 +1,7 @@
 package cnn_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -83,6 +84,28 @@ func TestRobustNetwork(t *testing.T) {
 // A network on colour images of other sizes and classes counts its weights,
 // saves its geometry with them and loads back as the same network; bad
 // geometries get one-line errors.
+// loadsBack saves m, loads it back, and checks that the loaded model has
+// m's configuration and gives m's probabilities on images.
+func loadsBack(t *testing.T, m *cnn.Model, images []float32) {
+	t.Helper()
+	want, err := m.Predict(images)
+	if err != nil || len(want) != len(images)/m.Geometry().Pixels() || len(want[0]) != m.Geometry().Classes {
+		t.Fatalf("%v: predictions %v, %v", m.Config, want, err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	back, err := cnn.Load(testutil.XLA(t), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.Predict(images)
+	if err != nil || back.Config != m.Config || !reflect.DeepEqual(got, want) {
+		t.Errorf("%v loaded back as %v: %v, want %v (%v)", m.Config, back.Config, got, want, err)
+	}
+}
+
 func TestOtherGeometries(t *testing.T) {
 	g := testutil.ColourGeometry
 	for _, cfg := range []cnn.Config{{Filters: 6, Kernel: 5, Pool: 4, Input: g}, {Filters: 4, Kernel: 3, Pool: 2, Filters2: 8, Hidden: 16, Input: g}} {
@@ -93,23 +116,7 @@ func TestOtherGeometries(t *testing.T) {
 		if m.Geometry() != g || m.NumParams() != cfg.NumParams() || !strings.HasSuffix(cfg.String(), "on 32×32×3 images, 5 classes") {
 			t.Errorf("%v: geometry %v, %d weights for %d counted", cfg, m.Geometry(), m.NumParams(), cfg.NumParams())
 		}
-		images := testutil.Colour(3, 1).Images
-		want, err := m.Predict(images)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		if err := m.Save(dir); err != nil {
-			t.Fatal(err)
-		}
-		back, err := cnn.Load(testutil.XLA(t), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := back.Predict(images)
-		if err != nil || back.Config != cfg || len(got) != 3 || got[2][4] != want[2][4] {
-			t.Errorf("%v loaded back as %v: %v, %v", cfg, back.Config, got, err)
-		}
+		loadsBack(t, m, testutil.Colour(3, 1).Images)
 	}
 	for _, tc := range []struct {
 		cfg  cnn.Config
@@ -151,21 +158,7 @@ func TestOtherGeometries(t *testing.T) {
 		for i := range images {
 			images[i] = float32(i%7) / 7
 		}
-		want, err := m.Predict(images)
-		if err != nil || len(want) != 2 || len(want[0]) != g.Classes {
-			t.Fatalf("%v: predictions %v, %v", cfg, want, err)
-		}
-		dir := t.TempDir()
-		if err := m.Save(dir); err != nil {
-			t.Fatal(err)
-		}
-		back, err := cnn.Load(testutil.XLA(t), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, err := back.Predict(images); err != nil || back.Config != cfg || got[1][g.Classes-1] != want[1][g.Classes-1] {
-			t.Errorf("%v loaded back as %v: %v, %v", cfg, back.Config, got, err)
-		}
+		loadsBack(t, m, images)
 	}
 	if (cnn.Config{Filters: 4, Kernel: 3, Pool: 2}).Geometry() != (cnn.Config{Filters: 4, Kernel: 3, Pool: 2, Input: cnn.Default.Geometry()}).Geometry() {
 		t.Error("the zero Input is not MNIST's geometry")
