@@ -189,6 +189,9 @@ func (f finetuneFlags) adversary() (training.Adversary, error) {
 func finetuneCommand(args []string, stdout, stderr io.Writer) error {
 	f, err := parseFinetune(args, stderr)
 	if err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
 		return err
 	}
 	adversary, err := f.adversary()

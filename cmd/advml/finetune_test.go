@@ -15,6 +15,11 @@ import (
 )
 
 func TestFinetuneBadFlagsNameTheValue(t *testing.T) {
+	// -h prints the flags and is no error.
+	var help bytes.Buffer
+	if err := finetuneCommand([]string{"-h"}, &bytes.Buffer{}, &help); err != nil || !strings.Contains(help.String(), "-test-images") {
+		t.Errorf("advml finetune -h: %v, printed %q", err, help.String())
+	}
 	model := []string{"-model", "m.onnx"}
 	for _, tc := range []struct {
 		args []string
