@@ -12,4 +12,10 @@
 // weights (a GoMLX model.Store) and to the engine that runs it; it predicts,
 // summarises itself like Keras' model.summary(), and saves and loads GoMLX
 // checkpoints so notebooks and attacks reuse a trained model.
+//
+// The same Config describes the deeper networks the project trains to
+// resist attacks (Robust: a second convolution and a hidden layer) and two
+// networks of the literature (SmallCNN, Madry; see Arch). Config.Input
+// takes any other images, square or not, grey or colour, and any number of
+// classes; its zero value is MNIST's 28×28 grey digits in 10 classes.
 package cnn
