@@ -105,6 +105,8 @@ func parseFinetune(args []string, stderr io.Writer) (finetuneFlags, error) {
 		return f, fmt.Errorf("-data %s and images of your own: give one source of images, -data or the files", f.data)
 	case f.train.given() && !f.test.given():
 		return f, fmt.Errorf("no test images: give -test-images and -test-labels (or -test-folder) beside the training images, to measure the fine-tuning on")
+	case f.nVal > 0 && !f.train.given():
+		return f, fmt.Errorf("-n-val %d without images of your own: MNIST and Fashion-MNIST hold out their own validation set; leave -n-val out", f.nVal)
 	case f.test.given() && !f.train.given():
 		return f, fmt.Errorf("test images without training images: give -images and -labels (or -folder) to fine-tune on")
 	}
@@ -149,7 +151,7 @@ func (f finetuneFlags) splits(g classifier.Geometry) (train, val, test *dataset.
 	n := all.Len()
 	size := f.nVal
 	if size == 0 {
-		size = min(n/10, mnist.DefaultValidationSize)
+		size = max(1, min(n/10, mnist.DefaultValidationSize))
 	}
 	if size < 1 || size >= n {
 		return nil, nil, nil, "", fmt.Errorf("-n-val %d: %s has %d training images: hold out at least 1 and leave at least 1 to train on", f.nVal, source, n)

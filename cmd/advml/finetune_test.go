@@ -35,6 +35,7 @@ func TestFinetuneBadFlagsNameTheValue(t *testing.T) {
 		{append(model, "-out", "x.onnx", "-data", "cifar10"), `"cifar10" is not known`},
 		{append(model, "-out", "x.onnx", "extra"), `unexpected argument "extra"`},
 		{append(model, "-out", "x.onnx", "-n-val", "-1"), "-n-val -1"},
+		{append(model, "-out", "x.onnx", "-n-val", "10"), "-n-val 10 without images of your own"},
 		{append(model, "-out", "x.onnx", "-images", "x.npy"), "-images x.npy has no -labels"},
 		{append(model, "-out", "x.onnx", "-test-labels", "y.npy"), "-test-labels y.npy has no -test-images"},
 		{append(model, "-out", "x.onnx", "-images", "x.npy", "-labels", "y.npy"), "no test images: give -test-images"},
