@@ -399,7 +399,8 @@ func BenchmarkImportedForward(b *testing.B) {
 
 // BenchmarkAnchorStep times one training step of each paper's recipe
 // (training.TRADESSmallCNNOptions on cnn.SmallCNN, training.MadryPGDOptions
-// on cnn.Madry) at its batch size, and reports the hours an epoch of the
+// on cnn.Madry, training.LeNetSmallPGDOptions on cnn.LeNetSmall) at its
+// batch size, and reports the hours an epoch of the
 // 55,000 training digits would take at that rate: the cost table of
 // docs/defence.md. Run it on a GPU with GOMLX_BACKEND=xla:cuda.
 func BenchmarkAnchorStep(b *testing.B) {
@@ -414,6 +415,7 @@ func BenchmarkAnchorStep(b *testing.B) {
 	}{
 		{"trades-smallcnn", cnn.SmallCNN, training.TRADESSmallCNNOptions()},
 		{"pgd-madry", cnn.Madry, training.MadryPGDOptions()},
+		{"pgd-lenetsmall", cnn.LeNetSmall, training.LeNetSmallPGDOptions()},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			indices := make([]int, 4*c.opts.BatchSize)

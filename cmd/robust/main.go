@@ -37,6 +37,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -69,7 +70,8 @@ type flags struct {
 	resume                          string
 	arch, recipe                    string
 	steps, batch                    int
-	stepSize, beta, lr              float64
+	stepSize, beta, lr, fraction    float64
+	decayEpoch                      int
 	set                             map[string]bool // The flags given, so that an explicit 0 counts.
 }
 
@@ -82,7 +84,7 @@ func main() {
 	flag.IntVar(&f.n, "n", 10000, "test images the attacks run on (the first ones, or from -from on)")
 	flag.IntVar(&f.from, "from", 0, "index of the first test image the attacks run on")
 	flag.StringVar(&f.combine, "combine", "", "comma-separated files, each holding the JSON line of a run on its own part of the test images: print the line of the whole")
-	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1]")
+	flag.Float64Var(&f.epsilon, "eps", 0.3, "L∞ budget of the training and of the evaluation, in (0, 1] (with -recipe and no -eps: the recipe's)")
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
 	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (unset: training.RobustOptions' 5)")
@@ -97,17 +99,22 @@ func main() {
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
 	flag.StringVar(&f.resume, "resume", "", "a folder where the robust model's training writes its progress after every epoch and goes on from after a stop (training.Options.ResumeDir)")
 	flag.Var(&f.data, "data", "the data set: mnist or fashion (Fashion-MNIST; the default checkpoint folders get -fashion appended)")
-	flag.StringVar(&f.arch, "arch", "compact", "the robust model's network: compact (cnn.Robust, sized by -filters, -filters2, -hidden), smallcnn (TRADES' SmallCNN) or madry (Madry et al.'s)")
-	flag.StringVar(&f.recipe, "recipe", "", "a paper's recipe, network and schedule: trades-smallcnn (training.TRADESSmallCNNOptions) or pgd-madry (training.MadryPGDOptions); the other flags change it")
+	flag.StringVar(&f.arch, "arch", "compact", "the robust model's network: compact (cnn.Robust, sized by -filters, -filters2, -hidden), smallcnn (TRADES' SmallCNN), madry (Madry et al.'s) or lenetsmall (Wong and Kolter's)")
+	flag.StringVar(&f.recipe, "recipe", "", "a paper's recipe, network and schedule: trades-smallcnn (training.TRADESSmallCNNOptions), pgd-madry (training.MadryPGDOptions) or pgd-lenetsmall (training.LeNetSmallPGDOptions, ε 0.1); the other flags change it")
 	flag.IntVar(&f.steps, "steps", 0, "attack steps per training batch (PGD, TRADES; 0: the mode's)")
 	flag.Float64Var(&f.stepSize, "step-size", 0, "size of each training attack step (0: the mode's: 2.5ε/steps for PGD)")
 	flag.Float64Var(&f.beta, "beta", 0, "TRADES' β, the weight of its robustness term (0: training.TRADESTraining's)")
 	flag.IntVar(&f.batch, "batch", 0, "training batch size (0: training.RobustOptions' 64)")
 	flag.Float64Var(&f.lr, "lr", 0, "Adam's learning rate (0: training.RobustOptions' 0.001)")
+	flag.Float64Var(&f.fraction, "adv-fraction", 0, "share of each training batch replaced by adversarial examples, PGD and fast FGSM (training.Adversary.Fraction; 0: all, or the recipe's)")
+	flag.IntVar(&f.decayEpoch, "decay-epoch", 0, "epoch from which the learning rate is a tenth (training.Options.DecayEpoch; unset: none, or the recipe's, moved with -epochs)")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	f.set = set
+	if _, recipe, ok := recipes(f.recipe); ok && !set["eps"] {
+		f.epsilon = recipe.Adversary.Epsilon
+	}
 	for name, dir := range map[string]*string{"checkpoint": &f.checkpoint, "article-checkpoint": &f.articlePGD, "article-clean": &f.article} {
 		if !set[name] {
 			*dir = f.data.Folder(*dir)
@@ -146,6 +153,78 @@ func (f flags) robust() cnn.Config {
 	return c
 }
 
+// options are the robust model's training settings: the recipe's, or
+// training.RobustOptions with -mode's adversary, changed by the flags given.
+func (f flags) options() training.Options {
+	opts := training.RobustOptions()
+	mode := f.mode
+	if _, recipe, ok := recipes(f.recipe); ok {
+		// The recipe's adversary at its own ε and steps (scaled if -eps
+		// differs from the recipe's ε).
+		opts, mode = recipe, ""
+		opts.Adversary.StepSize *= f.epsilon / opts.Adversary.Epsilon
+	} else {
+		opts.Adversary.StepSize = 2.5 * f.epsilon / float64(opts.Adversary.Steps)
+	}
+	opts.Seed, opts.Log = f.seed, os.Stderr
+	opts.Adversary.Epsilon = f.epsilon
+	switch mode {
+	case training.ModeFastFGSM:
+		fast := training.FastFGSMTraining(f.epsilon)
+		fast.WarmupEpochs = opts.Adversary.WarmupEpochs
+		opts.Adversary = fast
+	case training.ModeTRADES:
+		trades := training.TRADESTraining(f.epsilon)
+		trades.WarmupEpochs = opts.Adversary.WarmupEpochs
+		opts.Adversary = trades
+	case training.ModeIBP, training.ModeCROWNIBP:
+		bounded := training.IBPTraining(f.epsilon)
+		if f.mode == training.ModeCROWNIBP {
+			bounded = training.CROWNIBPTraining(f.epsilon)
+		}
+		bounded.WarmupEpochs = opts.Adversary.WarmupEpochs
+		opts.Adversary = bounded
+	}
+	if f.epochs > 0 {
+		opts.MaxEpochs = f.epochs
+	}
+	if f.warmup > 0 || f.set["warmup"] {
+		opts.Adversary.WarmupEpochs = f.warmup
+	}
+	if f.patience > 0 || f.set["patience"] {
+		opts.Patience = f.patience
+	}
+	if f.steps > 0 {
+		opts.Adversary.Steps = f.steps
+	}
+	if f.stepSize > 0 {
+		opts.Adversary.StepSize = f.stepSize
+	}
+	if f.beta > 0 {
+		opts.Adversary.Beta = f.beta
+	}
+	if f.batch > 0 {
+		opts.BatchSize = f.batch
+	}
+	if f.lr > 0 {
+		opts.LearningRate = f.lr
+	}
+	if f.fraction > 0 || f.set["adv-fraction"] {
+		opts.Adversary.Fraction = f.fraction
+	}
+	switch {
+	case f.set["decay-epoch"]:
+		opts.DecayEpoch = f.decayEpoch
+	case f.cosine:
+		opts.DecayEpoch = 0 // -cosine replaces the recipe's schedule.
+	case opts.DecayEpoch > 0 && f.epochs > 0:
+		// The recipe's cut keeps its place: the last tenth of the epochs.
+		opts.DecayEpoch = int(math.Ceil(0.9 * float64(f.epochs)))
+	}
+	opts.CosineDecay, opts.Devices, opts.ResumeDir = f.cosine, f.devices, f.resume
+	return opts
+}
+
 // recipes returns a paper's network and options by the name -recipe
 // takes.
 func recipes(name string) (cnn.Config, training.Options, bool) {
@@ -154,19 +233,21 @@ func recipes(name string) (cnn.Config, training.Options, bool) {
 		return cnn.SmallCNN, training.TRADESSmallCNNOptions(), true
 	case "pgd-madry":
 		return cnn.Madry, training.MadryPGDOptions(), true
+	case "pgd-lenetsmall":
+		return cnn.LeNetSmall, training.LeNetSmallPGDOptions(), true
 	}
 	return cnn.Config{}, training.Options{}, false
 }
 
 func (f flags) validate() error {
 	if _, _, ok := recipes(f.recipe); f.recipe != "" && !ok {
-		return fmt.Errorf("-recipe %q: use trades-smallcnn or pgd-madry", f.recipe)
+		return fmt.Errorf("-recipe %q: use trades-smallcnn, pgd-madry or pgd-lenetsmall", f.recipe)
 	}
 	if f.recipe != "" && (f.set["arch"] || f.set["mode"] || f.filters != 0 || f.filters2 != 0 || f.hidden != 0) {
 		return fmt.Errorf("-recipe %s with -arch, -mode or a size: the recipe sets the network and the adversary", f.recipe)
 	}
 	if _, err := cnn.ParseArch(f.arch); err != nil && f.arch != "" {
-		return fmt.Errorf("-arch %q: use compact, smallcnn or madry", f.arch)
+		return fmt.Errorf("-arch %q: use compact, smallcnn, madry or lenetsmall", f.arch)
 	}
 	switch {
 	case !(f.epsilon > 0 && f.epsilon <= 1):
@@ -181,6 +262,10 @@ func (f flags) validate() error {
 		return fmt.Errorf("-epochs %d: use 0 (the recipe's) or more", f.epochs)
 	case f.warmup < 0:
 		return fmt.Errorf("-warmup %d: use 0 or more epochs (leave it out for the recipe's 5)", f.warmup)
+	case !(f.fraction >= 0 && f.fraction <= 1):
+		return fmt.Errorf("-adv-fraction %g: use a share of each batch in (0, 1], or 0 for all of it", f.fraction)
+	case f.decayEpoch < 0:
+		return fmt.Errorf("-decay-epoch %d: use the epoch from which the rate is a tenth, or 0 for none", f.decayEpoch)
 	case f.patience < 0:
 		return fmt.Errorf("-patience %d: use 0 or more epochs (leave it out for the recipe's 5)", f.patience)
 	case f.devices < 0:
@@ -278,60 +363,7 @@ func run(f flags) error {
 		return err
 	}
 	log.Printf("%s from %s", f.data.Title(), data.Source)
-	opts := training.RobustOptions()
-	mode := f.mode
-	if _, recipe, ok := recipes(f.recipe); ok {
-		// The recipe's adversary at its own ε and steps (scaled if -eps
-		// differs from its 0.3).
-		opts, mode = recipe, ""
-		opts.Adversary.StepSize *= f.epsilon / opts.Adversary.Epsilon
-	} else {
-		opts.Adversary.StepSize = 2.5 * f.epsilon / float64(opts.Adversary.Steps)
-	}
-	opts.Seed, opts.Log = f.seed, os.Stderr
-	opts.Adversary.Epsilon = f.epsilon
-	switch mode {
-	case training.ModeFastFGSM:
-		fast := training.FastFGSMTraining(f.epsilon)
-		fast.WarmupEpochs = opts.Adversary.WarmupEpochs
-		opts.Adversary = fast
-	case training.ModeTRADES:
-		trades := training.TRADESTraining(f.epsilon)
-		trades.WarmupEpochs = opts.Adversary.WarmupEpochs
-		opts.Adversary = trades
-	case training.ModeIBP, training.ModeCROWNIBP:
-		bounded := training.IBPTraining(f.epsilon)
-		if f.mode == training.ModeCROWNIBP {
-			bounded = training.CROWNIBPTraining(f.epsilon)
-		}
-		bounded.WarmupEpochs = opts.Adversary.WarmupEpochs
-		opts.Adversary = bounded
-	}
-	if f.epochs > 0 {
-		opts.MaxEpochs = f.epochs
-	}
-	if f.warmup > 0 || f.set["warmup"] {
-		opts.Adversary.WarmupEpochs = f.warmup
-	}
-	if f.patience > 0 || f.set["patience"] {
-		opts.Patience = f.patience
-	}
-	if f.steps > 0 {
-		opts.Adversary.Steps = f.steps
-	}
-	if f.stepSize > 0 {
-		opts.Adversary.StepSize = f.stepSize
-	}
-	if f.beta > 0 {
-		opts.Adversary.Beta = f.beta
-	}
-	if f.batch > 0 {
-		opts.BatchSize = f.batch
-	}
-	if f.lr > 0 {
-		opts.LearningRate = f.lr
-	}
-	opts.CosineDecay, opts.Devices, opts.ResumeDir = f.cosine, f.devices, f.resume
+	opts := f.options()
 	if f.trainOnly {
 		log.Printf("the robust model (%v), trained against %v, then saved; no evaluation", f.robust(), opts.Adversary)
 		start := time.Now()

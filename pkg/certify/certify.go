@@ -258,12 +258,7 @@ func bound(scope *model.Scope, ops []cnn.Op, x, labels, eps *graph.Node, classes
 			wPath, bPath := op.WeightPaths()
 			w, b := variable(wPath), variable(bPath)
 			conv := func(kernel *graph.Node) func(*graph.Node) *graph.Node {
-				return func(x *graph.Node) *graph.Node {
-					if op.Same {
-						return graph.Convolve(x, kernel).PadSame().Done()
-					}
-					return graph.Convolve(x, kernel).NoPadding().Done()
-				}
+				return func(x *graph.Node) *graph.Node { return cnn.Convolve2D(op, x, kernel) }
 			}
 			v = v.affine(conv(w), conv(graph.Abs(w)), graph.Reshape(b, 1, 1, 1, -1))
 		case cnn.OpReLU:

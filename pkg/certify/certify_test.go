@@ -223,13 +223,13 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestAnchorNetworksAtZeroBudget: the bounds follow the anchors' networks
-// (SmallCNN's four unpadded convolutions, Madry's padded ones): at ε = 0
-// they are the logits.
+// (SmallCNN's four unpadded convolutions, Madry's padded ones, LeNetSmall's
+// strided ones without a max-pool): at ε = 0 they are the logits.
 func TestAnchorNetworksAtZeroBudget(t *testing.T) {
 	test := testutil.MNIST(t).Test
 	const n = 8
 	images, labels := test.Images[:n*mnist.Pixels], test.Labels[:n]
-	for _, c := range []cnn.Config{cnn.SmallCNN, cnn.Madry} {
+	for _, c := range []cnn.Config{cnn.SmallCNN, cnn.Madry, cnn.LeNetSmall} {
 		m, err := cnn.New(testutil.XLA(t), c, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -46,6 +46,11 @@ var SmallCNN = Config{Arch: ArchSmallCNN}
 // weights, about 13 times Robust's multiply-adds per image.
 var Madry = Config{Arch: ArchMadry}
 
+// LeNetSmall is Wong and Kolter's small network (ArchLeNetSmall), the CNN of
+// Croce et al.'s Fashion-MNIST anchors: 166,406 weights, about half of
+// Robust's multiply-adds per image.
+var LeNetSmall = Config{Arch: ArchLeNetSmall}
+
 // Geometry is the network's input and classes: Input, or MNIST's when
 // Input is the zero value.
 func (c Config) Geometry() classifier.Geometry {
@@ -167,8 +172,8 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Arch != Compact {
-		if c.Arch < Compact || c.Arch > ArchMadry {
-			return fmt.Errorf("cnn: Arch is %v: use Compact, ArchSmallCNN or ArchMadry", c.Arch)
+		if c.Arch < Compact || c.Arch > lastArch {
+			return fmt.Errorf("cnn: Arch is %v: use Compact, ArchSmallCNN, ArchMadry or ArchLeNetSmall", c.Arch)
 		}
 		if c.Filters != 0 || c.Kernel != 0 || c.Pool != 0 || c.Filters2 != 0 || c.Hidden != 0 {
 			return fmt.Errorf("cnn: Arch %v is a fixed network: leave Filters, Kernel, Pool, Filters2 and Hidden 0 (only Input is set)", c.Arch)
@@ -205,11 +210,14 @@ func (c Config) String() string {
 		for _, op := range c.Ops() {
 			switch op.Kind {
 			case OpConv:
-				same := ""
-				if op.Same {
-					same = " same"
+				padding := ""
+				switch {
+				case op.same():
+					padding = " same"
+				case op.Pad > 0 || op.stride() > 1:
+					padding = fmt.Sprintf(" stride %d pad %d", op.stride(), op.Pad)
 				}
-				parts = append(parts, fmt.Sprintf("conv %d@%dx%d%s", op.Size, op.Kernel, op.Kernel, same))
+				parts = append(parts, fmt.Sprintf("conv %d@%dx%d%s", op.Size, op.Kernel, op.Kernel, padding))
 			case OpReLU:
 				parts = append(parts, "relu")
 			case OpMaxPool:

@@ -138,6 +138,7 @@ func TestOtherGeometries(t *testing.T) {
 		{Filters: 4, Kernel: 3, Pool: 3, Filters2: 8, Hidden: 16, Input: classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}},
 		{Arch: cnn.ArchSmallCNN, Input: classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}},
 		{Arch: cnn.ArchMadry, Input: classifier.Geometry{Rows: 24, Cols: 16, Channels: 3, Classes: 5}},
+		{Arch: cnn.ArchLeNetSmall, Input: classifier.Geometry{Rows: 20, Cols: 28, Channels: 1, Classes: 10}},
 	} {
 		m, err := cnn.New(testutil.XLA(t), cfg, 1)
 		if err != nil {
@@ -148,7 +149,7 @@ func TestOtherGeometries(t *testing.T) {
 			t.Errorf("%v: %d weights for %d counted (%v)", cfg, m.NumParams(), cfg.NumParams(), err)
 		}
 		g := cfg.Input
-		wantFlat := map[cnn.Arch]int{cnn.Compact: 1 * 2 * 8, cnn.ArchSmallCNN: 2 * 4 * 64, cnn.ArchMadry: 6 * 4 * 64}[cfg.Arch]
+		wantFlat := map[cnn.Arch]int{cnn.Compact: 1 * 2 * 8, cnn.ArchSmallCNN: 2 * 4 * 64, cnn.ArchMadry: 6 * 4 * 64, cnn.ArchLeNetSmall: 5 * 7 * 32}[cfg.Arch]
 		for k, op := range cfg.Ops() {
 			if op.Kind == cnn.OpFlatten && shapes[k][0] != wantFlat {
 				t.Errorf("%v: %d features flattened, want %d", cfg, shapes[k][0], wantFlat)

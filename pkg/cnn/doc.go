@@ -14,8 +14,9 @@
 // checkpoints so notebooks and attacks reuse a trained model.
 //
 // The same Config describes the deeper networks the project trains to
-// resist attacks (Robust: a second convolution and a hidden layer) and two
-// networks of the literature (SmallCNN, Madry; see Arch). Config.Input
+// resist attacks (Robust: a second convolution and a hidden layer) and three
+// networks of the literature (SmallCNN, Madry, LeNetSmall; see Arch), whose
+// convolutions may pad and stride (Op). Config.Input
 // takes any other images, square or not, grey or colour, and any number of
 // classes; its zero value is MNIST's 28×28 grey digits in 10 classes.
 package cnn

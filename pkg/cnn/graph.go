@@ -27,13 +27,13 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 			if !cfg.deep() && cfg.singleChannel() {
 				x = convolution(scope.In("%s", l.Scope), cfg, x) // The article's, with its own kernel gradient.
 			} else {
-				conv := layers.Convolution(scope.In("%s", l.Scope), x).Channels(l.Size).KernelSize(l.Kernel)
-				if l.Same {
-					conv = conv.PadSame()
-				} else {
-					conv = conv.NoPadding()
-				}
-				x = conv.Done()
+				// The variables of layers.Convolution (scope/conv/weights
+				// and biases, created in that order), with the padding
+				// and stride of l.
+				vars := scope.In("%s", l.Scope).In("conv")
+				kernel := vars.VariableWithShape("weights", shapes.Make(x.DType(), l.Kernel, l.Kernel, x.Shape().Dimensions[3], l.Size)).NodeValue(x.Graph())
+				bias := vars.VariableWithShape("biases", shapes.Make(x.DType(), l.Size)).NodeValue(x.Graph())
+				x = Add(Convolve2D(l, x, kernel), Reshape(bias, 1, 1, 1, l.Size))
 			}
 		case OpReLU:
 			x = activation.Relu(x)
@@ -46,6 +46,15 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 		}
 	}
 	return x
+}
+
+// Convolve2D is the convolution of op (an OpConv) of x ([batch, rows,
+// cols, channels]) by kernel ([Kernel, Kernel, channels, Size]), without
+// the bias: op.Pad zeros on each side of the rows and columns, windows
+// op.Stride apart. Logits and package certify's bounds both build it.
+func Convolve2D(op Op, x, kernel *Node) *Node {
+	p := op.Pad
+	return Convolve(x, kernel).StridePerAxis(op.stride(), op.stride()).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
 }
 
 // convolution is the article's single-channel convolution with its bias,

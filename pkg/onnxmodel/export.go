@@ -99,12 +99,9 @@ func cnnProto(m *cnn.Model) ([]byte, error) {
 			}
 			addTensor(name+"W", []int{out, in, kh, kw}, oihw)
 			addTensor(name+"B", []int{out}, b)
-			pad := int64(0)
-			if op.Same {
-				pad = int64(kh-1) / 2
-			}
+			pad, stride := int64(op.Pad), int64(max(op.Stride, 1))
 			x = node("Conv", name+"conv", []string{x, name + "W", name + "B"},
-				ints("kernel_shape", int64(kh), int64(kw)), ints("strides", 1, 1), ints("pads", pad, pad, pad, pad))
+				ints("kernel_shape", int64(kh), int64(kw)), ints("strides", stride, stride), ints("pads", pad, pad, pad, pad))
 		case cnn.OpReLU:
 			x = node("Relu", name+"relu", []string{x})
 		case cnn.OpMaxPool:

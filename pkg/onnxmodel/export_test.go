@@ -13,8 +13,8 @@ import (
 	"github.com/advmlgo/advml/pkg/onnxmodel"
 )
 
-// The project's networks go the other way: the article's CNN and the
-// shipped robust network, saved as ONNX and loaded back, give the same
+// The project's networks go the other way: the article's CNN, the shipped
+// robust network and a strided one, saved as ONNX and loaded back, give the same
 // logits (within float rounding) and the same class on 1,000 test digits.
 func TestSavedCNNsLoadBack(t *testing.T) {
 	robust, err := cnn.Load(testutil.XLA(t), filepath.Join("..", "..", "checkpoints", "robust"))
@@ -24,10 +24,17 @@ func TestSavedCNNsLoadBack(t *testing.T) {
 	test := testutil.MNIST(t).Test
 	const n = 1000
 	images := test.Images[:n*mnist.Pixels]
+	// Wong and Kolter's network, fresh: its convolutions have a stride of 2
+	// and a pixel of padding, which onnx-gomlx reads from the file's
+	// attributes and builds on its own.
+	lenet, err := cnn.New(testutil.XLA(t), cnn.LeNetSmall, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		m    *cnn.Model
-	}{{"article", testutil.Trained(t)}, {"robust", robust}} {
+	}{{"article", testutil.Trained(t)}, {"robust", robust}, {"lenetsmall", lenet}} {
 		path := filepath.Join(t.TempDir(), c.name+".onnx")
 		if err := onnxmodel.SaveCNN(c.m, path); err != nil {
 			t.Fatal(err)

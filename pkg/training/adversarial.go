@@ -87,6 +87,12 @@ type Adversary struct {
 	// ValidationEpsilon is the budget of the robust validation (0:
 	// Epsilon). IBP trains above the budget it is measured at.
 	ValidationEpsilon float64
+	// Fraction is the share of each batch (its first ⌊Fraction·batch⌋
+	// images, on each device) that ModePGD and ModeFastFGSM replace by
+	// adversarial examples; the rest trains clean. 0 means 1, every image,
+	// as Madry et al. train; Croce et al.'s Fashion-MNIST anchors attack
+	// half of each batch (0.5).
+	Fraction float64
 }
 
 // PGDTraining is Madry et al.'s adversary for MNIST: 40 steps of ε/30 (0.01
@@ -161,6 +167,9 @@ func (a Adversary) String() string {
 	default:
 		s = fmt.Sprintf("PGD, ε %g, %d steps of %.4g from a random start", a.Epsilon, a.Steps, a.StepSize)
 	}
+	if a.Fraction > 0 && a.Fraction < 1 {
+		s += fmt.Sprintf(" on %g of each batch", a.Fraction)
+	}
 	if a.WarmupEpochs > 0 {
 		s += fmt.Sprintf(", %d warm-up epochs", a.WarmupEpochs)
 	}
@@ -195,6 +204,10 @@ func (a Adversary) validate() error {
 		return fmt.Errorf("training: TRADES' Beta is %g: use a positive weight (1 in TRADESTraining)", a.Beta)
 	case a.Mode != ModeTRADES && a.Beta != 0:
 		return fmt.Errorf("training: Beta (%g) weighs TRADES' term, but the Mode is %q: set Beta to 0 or Mode to %q", a.Beta, a.Mode, ModeTRADES)
+	case !(a.Fraction >= 0 && a.Fraction <= 1):
+		return fmt.Errorf("training: adversarial Fraction is %g: use a share of the batch in (0, 1], or 0 for all of it", a.Fraction)
+	case a.Fraction != 0 && a.Fraction != 1 && a.Mode != ModePGD && a.Mode != ModeFastFGSM:
+		return fmt.Errorf("training: Fraction (%g) attacks part of each batch, which %s does not do: set Fraction to 0, or Mode to %q", a.Fraction, strings.ToUpper(a.Mode), ModePGD)
 	case a.Mode == ModeFastFGSM && a.Steps > 1:
 		return fmt.Errorf("training: fast FGSM takes one step, Steps is %d: set it to 1, or use Mode %q for several", a.Steps, ModePGD)
 	case !a.bounded() && (!(a.StepSize > 0) || math.IsInf(a.StepSize, 1)):
@@ -258,6 +271,26 @@ func (a Adversary) examples(scope *model.Scope, m classifier.Differentiable, ima
 		x = attack.Step(x, images, vjp(Sub(Softmax(logits), target)), eps, stepSize, attack.Linf)
 	}
 	return StopGradient(x)
+}
+
+// attacked returns the batch images ([B, rows, cols, channels]) with its
+// first ⌊Fraction·B⌋ images (all of them when Fraction is 0) replaced by
+// their adversarial examples, labels [B, 1]: what ModePGD and
+// ModeFastFGSM train on.
+func (a Adversary) attacked(scope *model.Scope, m classifier.Differentiable, images, labels, warmup *Node) *Node {
+	batch := images.Shape().Dimensions[0]
+	n := batch
+	if a.Fraction > 0 {
+		n = int(a.Fraction * float64(batch))
+	}
+	switch n {
+	case 0:
+		return images
+	case batch:
+		return a.examples(scope, m, images, labels, warmup, nil)
+	}
+	head := func(x *Node) *Node { return Slice(x, AxisRange(0, n)) }
+	return Concatenate([]*Node{a.examples(scope, m, head(images), head(labels), warmup, nil), Slice(images, AxisRange(n, batch))}, 0)
 }
 
 // ibpLoss is IBP training's objective per example: κ times the clean

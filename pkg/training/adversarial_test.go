@@ -115,6 +115,8 @@ func TestBadAdversary(t *testing.T) {
 		{func(a *training.Adversary) { a.WarmupEpochs = 1 }, "warm-up epochs leave none of the 1 MaxEpochs"},
 		{func(a *training.Adversary) { *a = training.FastFGSMTraining(0.3); a.Steps = 5 }, "fast FGSM takes one step"},
 		{func(a *training.Adversary) { *a = training.Adversary{Epsilon: 0.3} }, "no Mode"},
+		{func(a *training.Adversary) { a.Fraction = 1.5 }, "Fraction is 1.5"},
+		{func(a *training.Adversary) { *a = training.TRADESTraining(0.3); a.Fraction = 0.5 }, "Fraction (0.5) attacks part of each batch, which TRADES does not do"},
 	} {
 		opts := options(1, 1)
 		opts.Adversary = pgd

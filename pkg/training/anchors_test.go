@@ -11,9 +11,9 @@ import (
 	"github.com/advmlgo/advml/pkg/training"
 )
 
-// TestAnchorNetworksTrain: TRADES' SmallCNN against TRADES and Madry et
-// al.'s network against PGD, the papers' pairs (docs/defence.md has their
-// recipes), train: a few steps on a few digits move every layer's weights
+// TestAnchorNetworksTrain: TRADES' SmallCNN against TRADES, Madry et al.'s
+// network against PGD and LeNetSmall against PGD on half of each batch,
+// the papers' pairs (docs/defence.md has their recipes), train: a few steps on a few digits move every layer's weights
 // and record a robust validation accuracy.
 func TestAnchorNetworksTrain(t *testing.T) {
 	testutil.Slow(t)
@@ -25,6 +25,7 @@ func TestAnchorNetworksTrain(t *testing.T) {
 	}{
 		{cnn.SmallCNN, training.TRADESTraining(0.3)},
 		{cnn.Madry, training.PGDTraining(0.3)},
+		{cnn.LeNetSmall, training.LeNetSmallPGDOptions().Adversary},
 	} {
 		m, err := cnn.New(testutil.XLA(t), c.config, 1)
 		if err != nil {

@@ -224,6 +224,15 @@ func newSession(m Model, trainSet *mnist.Split, opts Options, epochsDone int) (*
 				cosineschedule.New(scope, images.Graph(), dtypes.Float32).LearningRate(opts.LearningRate).
 					PeriodSteps(opts.MaxEpochs * stepsPerEpoch).Done()
 			}
+			if opts.DecayEpoch > 0 {
+				// The optimizer's step count, kept with the weights, tells
+				// the epoch.
+				g := images.Graph()
+				step := optimizer.GetGlobalStepVar(scope).NodeValue(g)
+				late := GreaterOrEqual(step, Scalar(g, step.DType(), (opts.DecayEpoch-1)*stepsPerEpoch))
+				rate := Where(late, Scalar(g, dtypes.Float32, opts.LearningRate/10), Scalar(g, dtypes.Float32, opts.LearningRate))
+				optimizer.LearningRateVarWithValue(scope, dtypes.Float32, opts.LearningRate).SetNodeValue(rate)
+			}
 			if opts.Noise > 0 {
 				noise := scope.RandomNormal(images.Graph(), images.Shape())
 				images = ClipScalar(Add(images, MulScalar(noise, opts.Noise)), 0, 1)
@@ -251,12 +260,12 @@ func newSession(m Model, trainSet *mnist.Split, opts Options, epochsDone int) (*
 				// Its own scope object: the model runs more than once in the graph.
 				clean = m.Logits(scope.Store().Scope(scope.Scope()), images)
 			}
-			adversarial := adversary.examples(scope, m, images, inputs[1], warmup, clean)
 			// The adversarial logits come first: the epoch's metrics are on them.
 			if trades {
+				adversarial := adversary.examples(scope, m, images, inputs[1], warmup, clean)
 				return []*Node{m.Logits(scope, adversarial), clean}
 			}
-			return []*Node{m.Logits(scope, adversarial)}
+			return []*Node{m.Logits(scope, adversary.attacked(scope, m, images, inputs[1], warmup))}
 		},
 		func(labels, predictions []*Node) *Node {
 			if ibp {
