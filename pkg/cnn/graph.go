@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"github.com/advmlgo/advml/internal/conv"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -52,9 +53,12 @@ func Logits(scope *model.Scope, cfg Config, images *Node) *Node {
 // cols, channels]) by kernel ([Kernel, Kernel, channels, Size]), without
 // the bias: op.Pad zeros on each side of the rows and columns, windows
 // op.Stride apart. Logits and package certify's bounds both build it.
+//
+// It goes through package conv, whose gradients are right for kernels of
+// even size (LeNetSmall's 4×4), where GoMLX's own are not.
 func Convolve2D(op Op, x, kernel *Node) *Node {
 	p := op.Pad
-	return Convolve(x, kernel).StridePerAxis(op.stride(), op.stride()).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
+	return conv.Conv(x, kernel, []int{op.stride(), op.stride()}, nil, [][2]int{{p, p}, {p, p}}, 1)
 }
 
 // convolution is the article's single-channel convolution with its bias,

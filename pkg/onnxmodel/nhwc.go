@@ -14,6 +14,8 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/onnx-gomlx/onnx"
+
+	convop "github.com/advmlgo/advml/internal/conv"
 )
 
 // The package's own conversion, channels last.
@@ -374,11 +376,9 @@ func conv(n *protos.NodeProto, in []value) (value, error) {
 			return fewChannelInputGradient(dy, kernel, xDims, pads, dilations)
 		})
 	}
-	c := Convolve(x, kernel).StridePerAxis(strides...).DilationPerAxis(dilations...).PaddingPerDim(pads)
-	if groups != 1 {
-		c = c.ChannelGroupCount(groups)
-	}
-	y := c.Done()
+	// Package conv's convolution: GoMLX's own gets the input's gradient
+	// wrong for kernels of even size.
+	y := convop.Conv(x, kernel, strides, dilations, pads, groups)
 	if fewChannels {
 		y = IdentityWithCustomGradient(y, func(_, v *Node) *Node {
 			dy = v
