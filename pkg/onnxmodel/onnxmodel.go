@@ -191,6 +191,9 @@ func read(backend compute.Backend, data []byte, path string, opts Options) (*Mod
 		}
 	}
 	if plan == nil || err != nil { // onnx-gomlx's conversion, also when ChannelsLast's failed to build.
+		if err := evenKernel(g); err != nil {
+			return nil, err
+		}
 		if err = m.build(backend, store, geometry, nil); err != nil {
 			return nil, err
 		}
@@ -310,6 +313,37 @@ func checkGradient(m *Model) error {
 		return fmt.Errorf("operation %s of the converted graph has no gradient in GoMLX, which the white-box attacks need: %s", found[2], found[1])
 	}
 	return fmt.Errorf("building the model's gradient: %s", oneLine(err))
+}
+
+// evenKernel refuses a Conv whose kernel has an even (effective) size for
+// onnx-gomlx's conversion: it builds GoMLX's own convolution, whose input
+// gradient GoMLX v0.28.8 computes a pixel off for such kernels (package
+// internal/conv, which the channels-last conversion uses, is right).
+func evenKernel(g *protos.GraphProto) error {
+	weights := map[string][]int64{}
+	for _, t := range g.Initializer {
+		weights[t.Name] = t.Dims
+	}
+	for _, n := range g.Node {
+		if n.OpType != "Conv" {
+			continue
+		}
+		kernel := ints(n, "kernel_shape", nil)
+		if dims := weights[n.Input[1]]; kernel == nil && len(dims) == 4 {
+			kernel = []int{int(dims[2]), int(dims[3])}
+		}
+		dilations := ints(n, "dilations", []int{1, 1})
+		for axis, k := range kernel {
+			d := 1
+			if axis < len(dilations) {
+				d = dilations[axis]
+			}
+			if ((k-1)*d+1)%2 == 0 {
+				return fmt.Errorf("Conv %q has a %v kernel, of even size, whose input gradient GoMLX computes a pixel off in onnx-gomlx's conversion, which this file needs: use a model whose operations the ChannelsLast conversion takes (docs/onnx.md lists them)", n.Name, kernel)
+			}
+		}
+	}
+	return nil
 }
 
 var noGradient = regexp.MustCompile(`graph has node (Node #\d+ \w+)\(.*? with type "(\w+)", for which no gradient is defined`)
