@@ -1,12 +1,13 @@
 package cnn
 
 import (
-	"github.com/advmlgo/advml/internal/conv"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/advmlgo/advml/internal/conv"
 )
 
 // ScopeName is the scope, under the store's root, that holds the weights.
