@@ -104,7 +104,7 @@ func TestExportedCNNsBoundAsTheirOwn(t *testing.T) {
 // logits.
 func TestBoundsHoldOnImportedModels(t *testing.T) {
 	testutil.Slow(t)
-	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet", "keras_cnn", "opszoo", "samepad", "../../../models/mnist_torch"} {
+	for _, name := range []string{"torchstyle", "kerasstyle", "torch_cnn", "torch_resnet", "keras_cnn", "opszoo", "samepad", "evenkernel", "../../../models/mnist_torch"} {
 		m, err := onnxmodel.Load(testutil.XLA(t), filepath.Join("testdata", name+".onnx"), onnxmodel.Options{})
 		if err != nil {
 			t.Fatal(err)

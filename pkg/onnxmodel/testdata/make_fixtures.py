@@ -20,6 +20,8 @@ onnxruntime compute the same function of them):
 - opszoo.onnx and samepad.onnx: the operations of the channels-last
   conversion, NCHW [N, 3, 16, 16] with 4 classes and NHWC [N, 13, 13, 1]
   with 3 (see their functions).
+- evenkernel.onnx: convolutions with kernels of even size, NCHW
+  [N, 3, 12, 12] with 3 classes.
 """
 import json
 import pathlib
@@ -152,6 +154,30 @@ def samepad():
     return graph, "logits", (13, 13, 1), "NHWC"
 
 
+def evenkernel():
+    """Kernels of even size, whose input gradient GoMLX v0.28.8's own
+    convolution gets wrong (see internal/conv): a 4x4 convolution of a
+    3-channel NCHW image [N, 3, 12, 12] with stride 1 and uneven padding
+    (one row and column before, two after: the channels-last conversion's
+    hand-written gradient of image convolutions), a 2x2 one of its 6
+    channels (package conv's), AveragePool, Flatten, Gemm; 3 classes."""
+    nodes = [
+        helper.make_node("Conv", ["image", "a.w", "a.b"], ["a"], kernel_shape=[4, 4], pads=[1, 1, 2, 2]),
+        helper.make_node("Relu", ["a"], ["a_relu"]),
+        helper.make_node("Conv", ["a_relu", "b.w", "b.b"], ["b"], kernel_shape=[2, 2]),
+        helper.make_node("Relu", ["b"], ["b_relu"]),
+        helper.make_node("AveragePool", ["b_relu"], ["pool"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["pool"], ["flat"]),
+        helper.make_node("Gemm", ["flat", "dense.w", "dense.b"], ["logits"], transB=1),
+    ]
+    init = [weights("a.w", 6, 3, 4, 4), weights("a.b", 6), weights("b.w", 5, 6, 2, 2), weights("b.b", 5),
+            weights("dense.w", 3, 5 * 5 * 5, scale=0.1), weights("dense.b", 3)]
+    graph = helper.make_graph(nodes, "evenkernel",
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, 12, 12])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 3])], init)
+    return graph, "logits", (12, 12, 3), "NCHW"
+
+
 def test_images(n, rows, cols, channels):
     """n images, NHWC in [0, 1] as pkg/classifier takes them: value k of
     the flat batch is (7919·k mod 1000) / 999, which the Go test computes
@@ -172,7 +198,7 @@ if (HERE / "keras_cnn.keras.json").exists():
 def built():
     """Yields (model, logits name, image size, layout) of the graphs built
     here, after writing each."""
-    for make in (torchstyle, kerasstyle, opszoo, samepad):
+    for make in (torchstyle, kerasstyle, opszoo, samepad, evenkernel):
         graph, logits_name, size, layout = make()
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="advml fixtures")
         model.ir_version = 8
