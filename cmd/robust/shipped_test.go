@@ -20,16 +20,18 @@ import (
 // article's network trained against the same adversary, the certified
 // model (cnn.Robust trained on CROWN-IBP's bounds), all three by make
 // robust, and the article's network trained on Gaussian noise (σ 0.25),
-// the base of notebook 06's randomized smoothing; and the two robust
-// models of Fashion-MNIST.
+// the base of notebook 06's randomized smoothing; and the robust
+// models of Fashion-MNIST (cnn.Robust by PGD, LeNetSmall by PGD and by
+// TRADES).
 var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default,
 	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default, "../../checkpoints/robust-fashion": cnn.Robust,
-	"../../checkpoints/lenetsmall-fashion": cnn.LeNetSmall}
+	"../../checkpoints/lenetsmall-fashion": cnn.LeNetSmall, "../../checkpoints/lenetsmall-trades-fashion": cnn.LeNetSmall}
 
 // shippedData is the data set of each shipped model that is not MNIST's:
 // the robust models of Fashion-MNIST (cmd/robust -data fashion -eps 0.1,
-// and -data fashion -recipe pgd-lenetsmall).
-var shippedData = map[string]mnist.Dataset{"../../checkpoints/robust-fashion": mnist.Fashion, "../../checkpoints/lenetsmall-fashion": mnist.Fashion}
+// -data fashion -recipe pgd-lenetsmall, and -arch lenetsmall -mode trades).
+var shippedData = map[string]mnist.Dataset{"../../checkpoints/robust-fashion": mnist.Fashion, "../../checkpoints/lenetsmall-fashion": mnist.Fashion,
+	"../../checkpoints/lenetsmall-trades-fashion": mnist.Fashion}
 
 // Record is what checkpoints/robust/record.json states about the shipped
 // model.
