@@ -60,11 +60,12 @@ func run(dirs []string, seeds int) error {
 		if err != nil {
 			return err
 		}
-		line := map[string]any{"checkpoint": dir, "network": m.Config.String(), "n_images": images, "epsilon": epsilon, "clean_accuracy": clean}
+		pgd := &attack.PGD{Steps: 40, RelStepSize: 1.0 / 20, LastIterate: true}
+		line := map[string]any{"checkpoint": dir, "network": m.Config.String(), "n_images": images, "epsilon": epsilon,
+			"clean_accuracy": clean, "attack": pgd.String()}
 		var robust []float64
 		for seed := range seeds {
-			pgd := &attack.PGD{Steps: 40, RelStepSize: 1.0 / 20, LastIterate: true, Seed: int64(seed + 1)}
-			line["attack"] = pgd.String()
+			pgd.Seed = int64(seed + 1)
 			r, err := pgd.Run(m, x, attack.Misclassification{Labels: y}, epsilon)
 			if err != nil {
 				return fmt.Errorf("%s: %w", dir, err)
