@@ -20,12 +20,14 @@ import (
 // article's network trained against the same adversary, the certified
 // model (cnn.Robust trained on CROWN-IBP's bounds), all three by make
 // robust, and the article's network trained on Gaussian noise (σ 0.25),
-// the base of notebook 06's randomized smoothing; and the robust
+// the base of notebook 06's randomized smoothing; TRADES' SmallCNN
+// trained by TRADES (the longer run of docs/defence.md); and the robust
 // models of Fashion-MNIST (cnn.Robust by PGD, LeNetSmall by PGD and by
 // TRADES).
 var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default,
-	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default, "../../checkpoints/robust-fashion": cnn.Robust,
-	"../../checkpoints/lenetsmall-fashion": cnn.LeNetSmall, "../../checkpoints/lenetsmall-trades-fashion": cnn.LeNetSmall}
+	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default, "../../checkpoints/smallcnn-trades": cnn.SmallCNN,
+	"../../checkpoints/robust-fashion": cnn.Robust, "../../checkpoints/lenetsmall-fashion": cnn.LeNetSmall,
+	"../../checkpoints/lenetsmall-trades-fashion": cnn.LeNetSmall}
 
 // shippedData is the data set of each shipped model that is not MNIST's:
 // the robust models of Fashion-MNIST (cmd/robust -data fashion -eps 0.1,
