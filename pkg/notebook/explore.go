@@ -150,7 +150,10 @@ func (s *Session) Explore() {
 
 // frontEndAnswers reports whether a browser runs the notebook: it creates a
 // synced variable in the front-end, which sends its value back at once, and
-// waits up to timeout for it.
+// waits up to timeout for it. The probe is sent again every probeEvery: the
+// kernel installs GoNB's comms script in the page on the first Listen, and
+// a probe that reaches the page before that script (seen on a loaded
+// machine) finds no gonb_comm and is lost.
 func frontEndAnswers(timeout time.Duration) bool {
 	if !gonbui.IsNotebook {
 		return false
@@ -158,14 +161,21 @@ func frontEndAnswers(timeout time.Duration) bool {
 	address := "/advml/probe/" + gonbui.UniqueId()
 	answers := comms.Listen[int](address)
 	defer answers.Close()
-	dom.TransientJavascript(fmt.Sprintf(`globalThis?.gonb_comm?.newSyncedVariable(%q, 1)?.set(1);`, address))
-	select {
-	case <-answers.C:
-		return true
-	case <-time.After(timeout):
-		return false
+	deadline := time.After(timeout)
+	for {
+		dom.TransientJavascript(fmt.Sprintf(`globalThis?.gonb_comm?.newSyncedVariable(%q, 1)?.set(1);`, address))
+		select {
+		case <-answers.C:
+			return true
+		case <-deadline:
+			return false
+		case <-time.After(probeEvery):
+		}
 	}
 }
+
+// probeEvery is how often frontEndAnswers sends its probe again.
+const probeEvery = 2 * time.Second
 
 func classNames() []string {
 	names := make([]string, mnist.NumClasses)
