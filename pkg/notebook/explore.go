@@ -150,10 +150,11 @@ func (s *Session) Explore() {
 
 // frontEndAnswers reports whether a browser runs the notebook: it creates a
 // synced variable in the front-end, which sends its value back at once, and
-// waits up to timeout for it. The probe is sent again every probeEvery: the
-// kernel installs GoNB's comms script in the page on the first Listen, and
-// a probe that reaches the page before that script (seen on a loaded
-// machine) finds no gonb_comm and is lost.
+// waits up to timeout for it. The probe is sent again every probeEvery: on
+// the first Listen, GoNB's kernel installs its comms script in the page and
+// gives it 3 s to connect (installing it anew later when it did not), so on
+// a loaded machine a probe sent once can find no connection and be lost (a
+// make test run beside a long evaluation waited 600 s for one).
 func frontEndAnswers(timeout time.Duration) bool {
 	if !gonbui.IsNotebook {
 		return false
