@@ -35,6 +35,7 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		{func(f *flags) { f.lr = -0.1 }, "-lr -0.1"},
 		{func(f *flags) { f.fraction = 1.5 }, "-adv-fraction 1.5"},
 		{func(f *flags) { f.decayEpoch = -1 }, "-decay-epoch -1"},
+		{func(f *flags) { f.averageFrom = -1 }, "-average-from -1"},
 	} {
 		f := good
 		c.edit(&f)
@@ -48,7 +49,8 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 // TestRecipeFlags: -recipe pgd-lenetsmall is Croce et al.'s schedule (the
 // rate cut at epoch 90 of 100, half of each batch attacked by 40 steps of
 // 0.005 at ε 0.1); -epochs moves the cut to the last tenth, -cosine
-// replaces it, -decay-epoch and -adv-fraction set their own.
+// replaces it, -decay-epoch and -adv-fraction set their own, and
+// -average-from averages the late epochs' weights.
 func TestRecipeFlags(t *testing.T) {
 	recipe := flags{epsilon: 0.1, mode: "pgd", n: 10000, recipe: "pgd-lenetsmall", set: map[string]bool{}}
 	for _, c := range []struct {
@@ -57,12 +59,14 @@ func TestRecipeFlags(t *testing.T) {
 		decay    int
 		cosine   bool
 		fraction float64
+		average  int
 	}{
-		{func(*flags) {}, 100, 90, false, 0.5},
-		{func(f *flags) { f.epochs = 40 }, 40, 36, false, 0.5},
-		{func(f *flags) { f.epochs, f.cosine = 40, true }, 40, 0, true, 0.5},
-		{func(f *flags) { f.decayEpoch, f.set = 0, map[string]bool{"decay-epoch": true} }, 100, 0, false, 0.5},
-		{func(f *flags) { f.fraction, f.set = 1, map[string]bool{"adv-fraction": true} }, 100, 90, false, 1},
+		{func(*flags) {}, 100, 90, false, 0.5, 0},
+		{func(f *flags) { f.averageFrom = 60 }, 100, 90, false, 0.5, 60},
+		{func(f *flags) { f.epochs = 40 }, 40, 36, false, 0.5, 0},
+		{func(f *flags) { f.epochs, f.cosine = 40, true }, 40, 0, true, 0.5, 0},
+		{func(f *flags) { f.decayEpoch, f.set = 0, map[string]bool{"decay-epoch": true} }, 100, 0, false, 0.5, 0},
+		{func(f *flags) { f.fraction, f.set = 1, map[string]bool{"adv-fraction": true} }, 100, 90, false, 1, 0},
 	} {
 		f := recipe
 		c.edit(&f)
@@ -71,7 +75,7 @@ func TestRecipeFlags(t *testing.T) {
 		}
 		o := f.options()
 		a := o.Adversary
-		if o.MaxEpochs != c.epochs || o.DecayEpoch != c.decay || o.CosineDecay != c.cosine || a.Fraction != c.fraction ||
+		if o.MaxEpochs != c.epochs || o.DecayEpoch != c.decay || o.CosineDecay != c.cosine || a.Fraction != c.fraction || o.AverageFrom != c.average ||
 			o.BatchSize != 128 || a.Steps != 40 || math.Abs(a.StepSize-0.005) > 1e-12 || a.Epsilon != 0.1 {
 			t.Errorf("%+v: %d epochs, decay at %d, cosine %v, %v (batch %d)", f, o.MaxEpochs, o.DecayEpoch, o.CosineDecay, a, o.BatchSize)
 		}

@@ -71,7 +71,7 @@ type flags struct {
 	arch, recipe                    string
 	steps, batch                    int
 	stepSize, beta, lr, fraction    float64
-	decayEpoch                      int
+	decayEpoch, averageFrom         int
 	set                             map[string]bool // The flags given, so that an explicit 0 counts.
 }
 
@@ -108,6 +108,7 @@ func main() {
 	flag.Float64Var(&f.lr, "lr", 0, "Adam's learning rate (0: training.RobustOptions' 0.001)")
 	flag.Float64Var(&f.fraction, "adv-fraction", 0, "share of each training batch replaced by adversarial examples, PGD and fast FGSM (training.Adversary.Fraction; 0: all, or the recipe's)")
 	flag.IntVar(&f.decayEpoch, "decay-epoch", 0, "epoch from which the learning rate is a tenth (training.Options.DecayEpoch; unset: none, or the recipe's, moved with -epochs)")
+	flag.IntVar(&f.averageFrom, "average-from", 0, "epoch from which the weights are averaged over epochs, the mean validated and kept (training.Options.AverageFrom; 0: none)")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
@@ -222,6 +223,9 @@ func (f flags) options() training.Options {
 		opts.DecayEpoch = int(math.Ceil(0.9 * float64(f.epochs)))
 	}
 	opts.CosineDecay, opts.Devices, opts.ResumeDir = f.cosine, f.devices, f.resume
+	if f.averageFrom > 0 {
+		opts.AverageFrom = f.averageFrom
+	}
 	return opts
 }
 
@@ -266,6 +270,8 @@ func (f flags) validate() error {
 		return fmt.Errorf("-adv-fraction %g: use a share of each batch in (0, 1], or 0 for all of it", f.fraction)
 	case f.decayEpoch < 0:
 		return fmt.Errorf("-decay-epoch %d: use the epoch from which the rate is a tenth, or 0 for none", f.decayEpoch)
+	case f.averageFrom < 0:
+		return fmt.Errorf("-average-from %d: use the epoch from which the weights are averaged, or 0 for none", f.averageFrom)
 	case f.patience < 0:
 		return fmt.Errorf("-patience %d: use 0 or more epochs (leave it out for the recipe's 5)", f.patience)
 	case f.devices < 0:

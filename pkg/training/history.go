@@ -13,7 +13,10 @@ type EpochMetrics struct {
 	// its validation attack after the epoch (Robust is then true).
 	ValRobustAccuracy float64
 	Robust            bool
-	Seconds           float64 // Wall time of the epoch's training steps (attacks included).
+	// Averaged is, with Options.AverageFrom, the number of epochs whose
+	// weights the validated model averages (0: the epoch's own weights).
+	Averaged int     `json:",omitempty"`
+	Seconds  float64 // Wall time of the epoch's training steps (attacks included).
 }
 
 // String formats the metrics like a line of Keras' fit log.
@@ -21,6 +24,9 @@ func (e EpochMetrics) String() string {
 	robust := ""
 	if e.Robust {
 		robust = fmt.Sprintf(" - val_robust_accuracy %.4f", e.ValRobustAccuracy)
+	}
+	if e.Averaged > 0 {
+		robust += fmt.Sprintf(" (mean of the weights of %d epochs)", e.Averaged)
 	}
 	return fmt.Sprintf("Epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f%s (%.1fs)",
 		e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, robust, e.Seconds)

@@ -31,6 +31,17 @@ type Options struct {
 	// cut at 90); an epoch past MaxEpochs never comes. 0 keeps the rate
 	// constant. It and CosineDecay are two schedules: set one.
 	DecayEpoch int
+	// AverageFrom, when positive, keeps from that epoch on the running mean
+	// of the weights after each epoch (stochastic weight averaging,
+	// Izmailov et al. 2018): the validation, early stopping's choice of the
+	// best epoch and the weights Train ends with are the mean's, while the
+	// steps go on from the weights themselves. Averaging the late epochs of
+	// a schedule smooths their noise; with DecayEpoch 90 of 100, AverageFrom
+	// 60 averages the last forty. The weights must be float32, and a model
+	// with batch normalisation needs its statistics measured again on the
+	// mean (none of this project's networks has it). An epoch past
+	// MaxEpochs never comes; 0 does not average.
+	AverageFrom int
 	// Patience is how many epochs in a row without a lower validation loss
 	// stop the training (Keras' EarlyStopping patience): 0 stops at the first
 	// epoch that does not improve.
@@ -123,6 +134,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("training: Patience is %d: use 0 or more epochs", o.Patience)
 	case o.DecayEpoch < 0:
 		return fmt.Errorf("training: DecayEpoch is %d: use the epoch from which the rate is a tenth, or 0 for none", o.DecayEpoch)
+	case o.AverageFrom < 0:
+		return fmt.Errorf("training: AverageFrom is %d: use the epoch from which the weights are averaged, or 0 for none", o.AverageFrom)
 	case o.DecayEpoch > 0 && o.CosineDecay:
 		return fmt.Errorf("training: DecayEpoch %d and CosineDecay both set: choose one schedule", o.DecayEpoch)
 	case !(o.MinDelta >= 0) || math.IsInf(o.MinDelta, 1):

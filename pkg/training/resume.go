@@ -23,6 +23,7 @@ import (
 const (
 	resumeStateDir = "state"
 	resumeBestDir  = "best"
+	resumeMeanDir  = "average"
 	resumeFile     = "resume.json"
 )
 
@@ -37,17 +38,32 @@ type resumeState struct {
 	// the flag, and the optimizer's state, the step and the random state
 	// must not come back as weights.
 	Trainable []string `json:"trainable"`
+	// Averaged is the number of epochs that Options.AverageFrom's mean of
+	// the weights holds (0: none yet).
+	Averaged int `json:"averaged,omitempty"`
 
-	best weights // The best epoch's weights, when they are restored at the end.
+	best    weights // The best epoch's weights, when they are restored at the end.
+	average average // The mean of the weights, with Options.AverageFrom.
 }
 
 // saveResume writes the training's progress into dir: the best epoch's
 // store when this epoch is the new best (withBest), the store, then the
-// state file.
-func saveResume(dir string, m Model, st resumeState, withBest bool) error {
+// state file. With training (Options.AverageFrom), the model holds the mean
+// of the weights: it is written as the mean's store (and the best's, with
+// withBest), then training's weights come back and are written as the
+// store.
+func saveResume(dir string, m Model, st resumeState, withBest bool, training weights) error {
 	if withBest {
 		if err := classifier.SaveStore(m.Store(), filepath.Join(dir, resumeBestDir)); err != nil {
 			return fmt.Errorf("training: Options.ResumeDir: %w", err)
+		}
+	}
+	if training != nil {
+		if err := classifier.SaveStore(m.Store(), filepath.Join(dir, resumeMeanDir)); err != nil {
+			return fmt.Errorf("training: Options.ResumeDir: %w", err)
+		}
+		if err := training.restore(); err != nil {
+			return err
 		}
 	}
 	if err := classifier.SaveStore(m.Store(), filepath.Join(dir, resumeStateDir)); err != nil {
@@ -105,27 +121,47 @@ func loadResume(dir string, m Model) (*resumeState, error) {
 		return nil, fail("the state", fmt.Errorf("the weights are at step %d, %s at step %d: a save was cut short", step, resumeFile, st.Step))
 	}
 	if st.History.BestEpoch > 0 && classifier.Exists(filepath.Join(dir, resumeBestDir)) {
-		scratch := model.NewStore()
-		if _, err := checkpoint.Load(scratch).Dir(filepath.Join(dir, resumeBestDir)).Immediate().Done(); err != nil {
-			return nil, fail("loading the best epoch's weights", err)
-		}
-		st.best = weights{}
-		for v := range m.Store().IterVariables() {
-			if !v.Trainable {
-				continue
-			}
-			saved := scratch.GetVariable(v.Path())
-			if saved == nil {
-				return nil, fail("the best epoch's weights", fmt.Errorf("%s is missing", v.Path()))
-			}
-			value, err := saved.Value()
-			if err != nil {
-				return nil, fail("the best epoch's weights", err)
-			}
-			st.best[v] = value
+		if st.best, _, err = readWeights(m, filepath.Join(dir, resumeBestDir)); err != nil {
+			return nil, fail("the best epoch's weights", err)
 		}
 	}
+	if st.Averaged > 0 {
+		mean, step, err := readWeights(m, filepath.Join(dir, resumeMeanDir))
+		if err == nil && step != st.Step {
+			err = fmt.Errorf("it was written at step %d, %s at step %d: a save was cut short", step, resumeFile, st.Step)
+		}
+		if err != nil {
+			return nil, fail("the mean of the weights", err)
+		}
+		st.average = average{n: st.Averaged, mean: mean}
+	}
 	return st, nil
+}
+
+// readWeights reads the values of m's trainable variables from the
+// checkpoint in dir, leaving m as it is, and the optimizer's step the
+// checkpoint was written at.
+func readWeights(m Model, dir string) (weights, int64, error) {
+	scratch := model.NewStore()
+	if _, err := checkpoint.Load(scratch).Dir(dir).Immediate().Done(); err != nil {
+		return nil, 0, err
+	}
+	w := weights{}
+	for v := range m.Store().IterVariables() {
+		if !v.Trainable {
+			continue
+		}
+		saved := scratch.GetVariable(v.Path())
+		if saved == nil {
+			return nil, 0, fmt.Errorf("%s is missing", v.Path())
+		}
+		value, err := saved.Value()
+		if err != nil {
+			return nil, 0, err
+		}
+		w[v] = value
+	}
+	return w, optimizer.GetGlobalStep(scratch), nil
 }
 
 // loadInto reads the checkpoint in dir into store, replacing the values of

@@ -74,12 +74,13 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 	h := &History{Adversary: opts.Adversary}
 	robust := opts.Adversary.Active()
 	var best weights
+	var avg average
 	bestScore, wait := 0.0, 0
 	if resumed != nil {
 		if err := s.skipEpochs(done); err != nil {
 			return nil, err
 		}
-		h, bestScore, wait, best = resumed.History, resumed.BestScore, resumed.Wait, resumed.best
+		h, bestScore, wait, best, avg = resumed.History, resumed.BestScore, resumed.Wait, resumed.best, resumed.average
 		if resumed.Finished {
 			done = opts.MaxEpochs // Nothing left to run: the weights are the last epoch's.
 		}
@@ -93,6 +94,15 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 			return h, fmt.Errorf("training: epoch %d: %w", epoch, err)
 		}
 		e.Epoch = epoch
+		// With AverageFrom, the mean of the weights stands in for them
+		// until the epoch's bookkeeping is done; training holds them.
+		var training weights
+		if opts.AverageFrom > 0 && epoch >= opts.AverageFrom {
+			if training, err = avg.swapIn(m); err != nil {
+				return h, err
+			}
+			e.Averaged = avg.n
+		}
 		if e.ValLoss, e.ValAccuracy, err = m.Evaluate(valSet.Images, valSet.Labels); err != nil {
 			return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
 		}
@@ -126,8 +136,12 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 			h.EarlyStopped = wait >= opts.Patience
 		}
 		if opts.ResumeDir != "" {
-			st := resumeState{History: h, BestScore: bestScore, Wait: wait, Finished: h.EarlyStopped}
-			if err := saveResume(opts.ResumeDir, m, st, improved && opts.RestoreBestWeights); err != nil {
+			st := resumeState{History: h, BestScore: bestScore, Wait: wait, Finished: h.EarlyStopped, Averaged: avg.n}
+			if err := saveResume(opts.ResumeDir, m, st, improved && opts.RestoreBestWeights, training); err != nil {
+				return h, err
+			}
+		} else if training != nil {
+			if err := training.restore(); err != nil {
 				return h, err
 			}
 		}
@@ -136,6 +150,12 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 		}
 	}
 	h.WeightsEpoch = len(h.Epochs)
+	if avg.n > 0 && !opts.RestoreBestWeights {
+		// The last epoch's metrics are the mean's: the model ends with it.
+		if err := avg.restore(); err != nil {
+			return h, err
+		}
+	}
 	if opts.RestoreBestWeights {
 		if err := best.restore(); err != nil {
 			return h, err
