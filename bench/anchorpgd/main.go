@@ -7,7 +7,7 @@
 // AutoAttack, which docs/defence.md reports, is stronger than both. It
 // prints one JSON line per model.
 //
-//	go run ./bench/anchorpgd checkpoints/lenetsmall-fashion checkpoints/lenetsmall-trades-fashion
+//	go run ./bench/anchorpgd checkpoints/lenetsmall-fashion checkpoints/lenetsmall-trades-fashion checkpoints/lenetsmall-trades-swa-fashion
 package main
 
 import (
