@@ -14,7 +14,9 @@ import (
 // AutoAttack parts in docs/results, as docs/defence.md tells a reader to,
 // and checks that the whole covers the 10,000 test images with every sanity
 // check passed, and that the README states its clean and AutoAttack figures.
-// A README figure that no committed part supports fails here.
+// A README figure that no committed part supports fails here. It reads the
+// committed results and does not run the evaluation again (hours a model):
+// the commands in docs/defence.md remake each part.
 func TestREADMEFiguresCombineFromTheirParts(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
