@@ -441,7 +441,7 @@ func trainAndEvaluate(b compute.Backend, f flags, dir string, data *mnist.Data, 
 		return Model{}, err
 	}
 	h := trained.History
-	out := Model{Network: cfg.String(), Params: trained.Model.NumParams(), Training: h.Adversary.String(), Loaded: trained.Loaded,
+	out := Model{Network: cfg.String(), Params: trained.Model.NumParams(), Training: trainingLabel(h, trained.Loaded), Loaded: trained.Loaded,
 		Epochs: len(h.Epochs), WeightsEpoch: h.WeightsEpoch}
 	for _, e := range h.Epochs {
 		out.SecondsPerEpoch += e.Seconds / float64(len(h.Epochs))
@@ -455,6 +455,16 @@ func trainAndEvaluate(b compute.Backend, f flags, dir string, data *mnist.Data, 
 	}
 	out.Evaluation, err = evaluate(trained.Model, data.Test, f)
 	return out, err
+}
+
+// trainingLabel names the training that made a model: its adversary, or,
+// for a loaded checkpoint without the history that records it, says so
+// rather than calling it clean training.
+func trainingLabel(h *training.History, loaded bool) string {
+	if loaded && len(h.Epochs) == 0 {
+		return "not recorded (no " + training.HistoryFile + " beside the checkpoint)"
+	}
+	return h.Adversary.String()
 }
 
 // evaluate measures m at f.epsilon on f.n test images from f.from on.
