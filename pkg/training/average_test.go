@@ -108,3 +108,21 @@ func TestAverageFromNegativeIsRefused(t *testing.T) {
 		t.Errorf("AverageFrom -1: %v, want a one-line error naming it", err)
 	}
 }
+
+// TestEpochLineNamesTheMeanInGoodEnglish: the log line of an averaged epoch
+// says how many epochs its weights average, one epoch in the singular.
+func TestEpochLineNamesTheMeanInGoodEnglish(t *testing.T) {
+	for _, c := range []struct {
+		averaged int
+		want     string
+	}{
+		{0, "val_accuracy 0.9000 (1.0s)"},
+		{1, "(the weights of 1 epoch, the first of the mean)"},
+		{4, "(mean of the weights of 4 epochs)"},
+	} {
+		line := training.EpochMetrics{Epoch: 3, ValAccuracy: 0.9, Averaged: c.averaged, Seconds: 1}.String()
+		if !strings.Contains(line, c.want) {
+			t.Errorf("averaged %d: %q does not say %q", c.averaged, line, c.want)
+		}
+	}
+}

@@ -25,7 +25,10 @@ func (e EpochMetrics) String() string {
 	if e.Robust {
 		robust = fmt.Sprintf(" - val_robust_accuracy %.4f", e.ValRobustAccuracy)
 	}
-	if e.Averaged > 0 {
+	switch {
+	case e.Averaged == 1:
+		robust += " (the weights of 1 epoch, the first of the mean)"
+	case e.Averaged > 1:
 		robust += fmt.Sprintf(" (mean of the weights of %d epochs)", e.Averaged)
 	}
 	return fmt.Sprintf("Epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f%s (%.1fs)",
