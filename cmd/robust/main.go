@@ -72,6 +72,7 @@ type flags struct {
 	steps, batch                    int
 	stepSize, beta, lr, fraction    float64
 	decayEpoch, averageFrom         int
+	noValidation                    bool
 	set                             map[string]bool // The flags given, so that an explicit 0 counts.
 }
 
@@ -108,6 +109,7 @@ func main() {
 	flag.Float64Var(&f.lr, "lr", 0, "Adam's learning rate (0: training.RobustOptions' 0.001)")
 	flag.Float64Var(&f.fraction, "adv-fraction", 0, "share of each training batch replaced by adversarial examples, PGD and fast FGSM (training.Adversary.Fraction; 0: all, or the recipe's)")
 	flag.IntVar(&f.decayEpoch, "decay-epoch", 0, "epoch from which the learning rate is a tenth (training.Options.DecayEpoch; unset: none, or the recipe's, moved with -epochs)")
+	flag.BoolVar(&f.noValidation, "no-validation", false, "train on all the training images, none held out for validation: no early stopping, the last epoch's weights kept (the mean's with -average-from)")
 	flag.IntVar(&f.averageFrom, "average-from", 0, "epoch from which the weights are averaged over epochs, the mean validated and kept (training.Options.AverageFrom; 0: none)")
 	flag.Parse()
 	set := map[string]bool{}
@@ -156,6 +158,14 @@ func (f flags) robust() cnn.Config {
 
 // options are the robust model's training settings: the recipe's, or
 // training.RobustOptions with -mode's adversary, changed by the flags given.
+// validationSize is mnist.Options.ValidationSize for -no-validation.
+func (f flags) validationSize() int {
+	if f.noValidation {
+		return mnist.NoValidation
+	}
+	return 0
+}
+
 func (f flags) options() training.Options {
 	opts := training.RobustOptions()
 	mode := f.mode
@@ -364,7 +374,7 @@ func run(f flags) error {
 		return err
 	}
 	log.Printf("engine: %s; CPU: %s", b.Description(), backend.CPU())
-	data, err := mnist.Load(mnist.Options{Dataset: f.data, Seed: f.seed})
+	data, err := mnist.Load(mnist.Options{Dataset: f.data, Seed: f.seed, ValidationSize: f.validationSize()})
 	if err != nil {
 		return err
 	}

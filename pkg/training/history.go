@@ -15,8 +15,11 @@ type EpochMetrics struct {
 	Robust            bool
 	// Averaged is, with Options.AverageFrom, the number of epochs whose
 	// weights the validated model averages (0: the epoch's own weights).
-	Averaged int     `json:",omitempty"`
-	Seconds  float64 // Wall time of the epoch's training steps (attacks included).
+	Averaged int `json:",omitempty"`
+	// Unvalidated is true when the training had no validation set: the
+	// validation fields are then not measured, and zero.
+	Unvalidated bool    `json:",omitempty"`
+	Seconds     float64 // Wall time of the epoch's training steps (attacks included).
 }
 
 // String formats the metrics like a line of Keras' fit log.
@@ -30,6 +33,9 @@ func (e EpochMetrics) String() string {
 		robust += " (the weights of 1 epoch, the first of the mean)"
 	case e.Averaged > 1:
 		robust += fmt.Sprintf(" (mean of the weights of %d epochs)", e.Averaged)
+	}
+	if e.Unvalidated {
+		return fmt.Sprintf("Epoch %d: loss %.4f - accuracy %.4f - no validation%s (%.1fs)", e.Epoch, e.Loss, e.Accuracy, robust, e.Seconds)
 	}
 	return fmt.Sprintf("Epoch %d: loss %.4f - accuracy %.4f - val_loss %.4f - val_accuracy %.4f%s (%.1fs)",
 		e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, robust, e.Seconds)

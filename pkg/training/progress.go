@@ -72,6 +72,9 @@ func (p *htmlProgress) endEpoch(e EpochMetrics) {
 	p.finished = append(p.finished, e)
 	p.epoch = e.Epoch + 1
 	p.status = fmt.Sprintf("Epoch %d/%d done: val_loss %.4f · val_accuracy %.4f", e.Epoch, p.maxEpochs, e.ValLoss, e.ValAccuracy)
+	if e.Unvalidated {
+		p.status = fmt.Sprintf("Epoch %d/%d done: loss %.4f · accuracy %.4f (no validation)", e.Epoch, p.maxEpochs, e.Loss, e.Accuracy)
+	}
 	p.render()
 }
 
@@ -79,6 +82,8 @@ func (p *htmlProgress) end(h *History) {
 	if h.EarlyStopped {
 		p.status = fmt.Sprintf("Early stopping: the validation loss did not improve for %d epoch(s) in a row; the model holds the weights of epoch %d.",
 			len(h.Epochs)-h.BestEpoch, h.WeightsEpoch)
+	} else if len(h.Epochs) > 0 && h.Epochs[0].Unvalidated {
+		p.status = fmt.Sprintf("Trained %d epochs without validation; the model holds the weights of epoch %d.", len(h.Epochs), h.WeightsEpoch)
 	} else {
 		p.status = fmt.Sprintf("Trained %d epochs; the model holds the weights of epoch %d (the lowest validation loss was at epoch %d).",
 			len(h.Epochs), h.WeightsEpoch, h.BestEpoch)
@@ -93,8 +98,12 @@ func (p *htmlProgress) render() {
 	if len(p.finished) > 0 {
 		b.WriteString(`<table style="margin: 0.3em 0"><tr><th>epoch</th><th>loss</th><th>accuracy</th><th>val_loss</th><th>val_accuracy</th><th>seconds</th></tr>`)
 		for _, e := range p.finished {
-			fmt.Fprintf(&b, "<tr><td>%d</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.1f</td></tr>",
-				e.Epoch, e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy, e.Seconds)
+			val := fmt.Sprintf("<td>%.4f</td><td>%.4f</td>", e.ValLoss, e.ValAccuracy)
+			if e.Unvalidated {
+				val = "<td>–</td><td>–</td>"
+			}
+			fmt.Fprintf(&b, "<tr><td>%d</td><td>%.4f</td><td>%.4f</td>%s<td>%.1f</td></tr>",
+				e.Epoch, e.Loss, e.Accuracy, val, e.Seconds)
 		}
 		b.WriteString("</table>")
 	}

@@ -45,9 +45,18 @@ type Model interface {
 // With opts.Adversary it trains on adversarial examples and the robust
 // validation accuracy takes the validation loss's place (see Adversary).
 // The returned History holds every epoch's metrics.
+//
+// A nil or empty valSet trains without validation, as Keras' fit without
+// validation data does: every epoch runs (no early stopping), nothing is
+// measured after it (EpochMetrics.Unvalidated), and the model ends with the
+// last epoch's weights, or the mean's with opts.AverageFrom, whatever
+// opts.RestoreBestWeights says. This trains on every training image.
 func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
-	if err := checkSplit("validation", valSet, m.Geometry()); err != nil {
-		return nil, err
+	validated := valSet != nil && valSet.Len() > 0
+	if validated {
+		if err := checkSplit("validation", valSet, m.Geometry()); err != nil {
+			return nil, err
+		}
 	}
 	opts = opts.WithDefaults()
 	// A training that stopped (Options.ResumeDir) goes on from its last
@@ -71,6 +80,9 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 	}
 	defer s.Close()
 	opts = s.opts
+	if !validated {
+		opts.RestoreBestWeights = false // Nothing tells a best epoch: the last is kept.
+	}
 	h := &History{Adversary: opts.Adversary}
 	robust := opts.Adversary.Active()
 	var best weights
@@ -103,13 +115,19 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 			}
 			e.Averaged = avg.n
 		}
-		if e.ValLoss, e.ValAccuracy, err = m.Evaluate(valSet.Images, valSet.Labels); err != nil {
-			return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
-		}
 		// The score is what early stopping minimises: the validation loss,
-		// or, against an adversary, minus the robust accuracy.
-		score := e.ValLoss
-		if robust {
+		// or, against an adversary, minus the robust accuracy. Without
+		// validation every epoch is the latest best.
+		score := -float64(epoch)
+		if validated {
+			if e.ValLoss, e.ValAccuracy, err = m.Evaluate(valSet.Images, valSet.Labels); err != nil {
+				return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
+			}
+			score = e.ValLoss
+		} else {
+			e.Unvalidated = true
+		}
+		if robust && validated {
 			if e.ValRobustAccuracy, err = opts.Adversary.robustAccuracy(m, valSet.Images, valSet.Labels, opts.Seed); err != nil {
 				return h, fmt.Errorf("training: after epoch %d: %w", epoch, err)
 			}
@@ -120,7 +138,7 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 		if opts.Log != nil {
 			fmt.Fprintln(opts.Log, e)
 		}
-		improved := h.BestEpoch == 0 || score < bestScore-opts.MinDelta
+		improved := h.BestEpoch == 0 || score < bestScore-opts.MinDelta || !validated
 		if improved {
 			if opts.RestoreBestWeights {
 				if best, err = snapshot(m); err != nil {
