@@ -46,7 +46,7 @@ type History struct {
 	Epochs []EpochMetrics
 	// BestEpoch is the (1-based) epoch with the lowest validation loss, or,
 	// when training with an Adversary, the highest robust validation
-	// accuracy.
+	// accuracy; the last epoch when nothing was validated.
 	BestEpoch int
 	// WeightsEpoch is the epoch whose weights the model holds after Train:
 	// BestEpoch with Options.RestoreBestWeights, else the last epoch.

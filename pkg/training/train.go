@@ -50,7 +50,8 @@ type Model interface {
 // validation data does: every epoch runs (no early stopping), nothing is
 // measured after it (EpochMetrics.Unvalidated), and the model ends with the
 // last epoch's weights, or the mean's with opts.AverageFrom, whatever
-// opts.RestoreBestWeights says. This trains on every training image.
+// opts.RestoreBestWeights says: a split loaded with mnist.NoValidation
+// trains on all its training images.
 func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, error) {
 	validated := valSet != nil && valSet.Len() > 0
 	if validated {
