@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/advmlgo/advml/internal/testutil"
@@ -36,20 +35,7 @@ func TestAverageFromEndsWithTheMeanOfTheEpochsWeights(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := map[string][]float32{}
-		for v := range m.Store().IterVariables() {
-			if !v.Trainable {
-				continue
-			}
-			value, err := v.Value()
-			if err != nil {
-				t.Fatal(err)
-			}
-			w[v.Path()] = tensors.MustCopyFlatData[float32](value)
-		}
-		if len(w) == 0 {
-			t.Fatal("the model has no trainable weights")
-		}
+		w := trainableWeights(t, m)
 		return w, h
 	}
 	w2, _ := run(2, 0, "")
@@ -88,13 +74,7 @@ func TestAverageFromEndsWithTheMeanOfTheEpochsWeights(t *testing.T) {
 	if !strings.Contains(log.String(), "after epoch 2") {
 		t.Fatalf("the second part did not resume:\n%s", log.String())
 	}
-	for path, got := range resumed {
-		for i := range got {
-			if got[i] != mean[path][i] {
-				t.Fatalf("resumed, %s[%d] is %v; in one run %v", path, i, got[i], mean[path][i])
-			}
-		}
-	}
+	requireSameWeights(t, "resumed, against one run", resumed, mean)
 }
 
 func TestAverageFromNegativeIsRefused(t *testing.T) {
