@@ -156,8 +156,6 @@ func (f flags) robust() cnn.Config {
 	return c
 }
 
-// options are the robust model's training settings: the recipe's, or
-// training.RobustOptions with -mode's adversary, changed by the flags given.
 // validationSize is mnist.Options.ValidationSize for -no-validation.
 func (f flags) validationSize() int {
 	if f.noValidation {
@@ -166,6 +164,8 @@ func (f flags) validationSize() int {
 	return 0
 }
 
+// options are the robust model's training settings: the recipe's, or
+// training.RobustOptions with -mode's adversary, changed by the flags given.
 func (f flags) options() training.Options {
 	opts := training.RobustOptions()
 	mode := f.mode
