@@ -118,28 +118,28 @@ func Train(m Model, trainSet, valSet *mnist.Split, opts Options) (*History, erro
 		}
 		// The score is what early stopping minimises: the validation loss,
 		// or, against an adversary, minus the robust accuracy. Without
-		// validation every epoch is the latest best.
-		score := -float64(epoch)
+		// validation there is none: every epoch counts as improved.
+		var score float64
 		if validated {
 			if e.ValLoss, e.ValAccuracy, err = m.Evaluate(valSet.Images, valSet.Labels); err != nil {
 				return h, fmt.Errorf("training: validation after epoch %d: %w", epoch, err)
 			}
 			score = e.ValLoss
+			if robust {
+				if e.ValRobustAccuracy, err = opts.Adversary.robustAccuracy(m, valSet.Images, valSet.Labels, opts.Seed); err != nil {
+					return h, fmt.Errorf("training: after epoch %d: %w", epoch, err)
+				}
+				e.Robust, score = true, -e.ValRobustAccuracy
+			}
 		} else {
 			e.Unvalidated = true
-		}
-		if robust && validated {
-			if e.ValRobustAccuracy, err = opts.Adversary.robustAccuracy(m, valSet.Images, valSet.Labels, opts.Seed); err != nil {
-				return h, fmt.Errorf("training: after epoch %d: %w", epoch, err)
-			}
-			e.Robust, score = true, -e.ValRobustAccuracy
 		}
 		h.Epochs = append(h.Epochs, e)
 		s.bar.endEpoch(e)
 		if opts.Log != nil {
 			fmt.Fprintln(opts.Log, e)
 		}
-		improved := h.BestEpoch == 0 || score < bestScore-opts.MinDelta || !validated
+		improved := !validated || h.BestEpoch == 0 || score < bestScore-opts.MinDelta
 		if improved {
 			if opts.RestoreBestWeights {
 				if best, err = snapshot(m); err != nil {
