@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/advmlgo/advml/pkg/cnn"
 )
 
 // TestBadFlagsNameTheValue: each bad flag gets a one-line error naming the
@@ -29,6 +31,7 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		{func(f *flags) { f.load, f.trainOnly = true, true }, "-load with -train-only"},
 		{func(f *flags) { f.arch = "resnet" }, `-arch "resnet"`},
 		{func(f *flags) { f.arch, f.filters = "madry", 8 }, "-arch madry with -filters"},
+		{func(f *flags) { f.arch, f.filters2 = "lenetsmall", -1 }, "-filters2 -1"},
 		{func(f *flags) { f.recipe = "trades" }, `-recipe "trades"`},
 		{func(f *flags) { f.recipe, f.set = "pgd-madry", map[string]bool{"mode": true} }, "-recipe pgd-madry with -arch, -mode"},
 		{func(f *flags) { f.steps = -1 }, "-steps -1"},
@@ -42,6 +45,28 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		err := f.validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("want a one-line error containing %q, got %v", c.want, err)
+		}
+	}
+}
+
+// TestWidenedLeNetSmall: -filters, -filters2 and -hidden widen -arch
+// lenetsmall (whatever its case) as they size the compact network; left
+// out, they keep its own widths.
+func TestWidenedLeNetSmall(t *testing.T) {
+	for _, c := range []struct {
+		f    flags
+		want cnn.Config
+	}{
+		{flags{arch: "LeNetSmall", filters: 32, filters2: 64, hidden: 200}, cnn.LeNetSmallWide},
+		{flags{arch: "lenetsmall"}, cnn.LeNetSmall},
+		{flags{filters: 8}, cnn.Config{Filters: 8, Kernel: 5, Pool: 2, Filters2: 32, Hidden: 128}},
+	} {
+		c.f.epsilon, c.f.mode, c.f.n = 0.1, "trades", 1000
+		if err := c.f.validate(); err != nil {
+			t.Fatalf("%+v: %v", c.f, err)
+		}
+		if got := c.f.robust(); got != c.want {
+			t.Errorf("-arch %q -filters %d -filters2 %d -hidden %d: %+v, want %+v", c.f.arch, c.f.filters, c.f.filters2, c.f.hidden, got, c.want)
 		}
 	}
 }

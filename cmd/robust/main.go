@@ -89,9 +89,9 @@ func main() {
 	flag.StringVar(&f.mode, "mode", training.ModePGD, "adversarial training: pgd, fast-fgsm, trades, or on bounds: ibp, crown-ibp")
 	flag.IntVar(&f.epochs, "epochs", 0, "most epochs of the robust model's training (0: training.RobustOptions')")
 	flag.IntVar(&f.warmup, "warmup", 0, "epochs over which the training budget grows from 0 (unset: training.RobustOptions' 5)")
-	flag.IntVar(&f.filters, "filters", 0, "filters of the robust model's first convolution (0: cnn.Robust's 16)")
-	flag.IntVar(&f.filters2, "filters2", 0, "filters of its second convolution (0: cnn.Robust's 32)")
-	flag.IntVar(&f.hidden, "hidden", 0, "units of its hidden dense layer (0: cnn.Robust's 128)")
+	flag.IntVar(&f.filters, "filters", 0, "filters of the robust model's first convolution, compact or lenetsmall (0: cnn.Robust's 16, LeNetSmall's 16)")
+	flag.IntVar(&f.filters2, "filters2", 0, "filters of its second convolution (0: cnn.Robust's 32, LeNetSmall's 32)")
+	flag.IntVar(&f.hidden, "hidden", 0, "units of its hidden dense layer (0: cnn.Robust's 128, LeNetSmall's 100)")
 	flag.IntVar(&f.patience, "patience", 0, "epochs without a better robust validation accuracy that stop the training (unset: training.RobustOptions' 5)")
 	flag.BoolVar(&f.cosine, "cosine", false, "anneal the learning rate to 0 along a cosine over -epochs (training.Options.CosineDecay)")
 	flag.IntVar(&f.devices, "devices", 0, "split each training batch over this many of the engine's devices (training.Options.Devices; 0: one)")
@@ -100,7 +100,7 @@ func main() {
 	flag.Int64Var(&f.seed, "seed", 1, "seed of the weights, the shuffling and the attacks")
 	flag.StringVar(&f.resume, "resume", "", "a folder where the robust model's training writes its progress after every epoch and goes on from after a stop (training.Options.ResumeDir)")
 	flag.Var(&f.data, "data", "the data set: mnist or fashion (Fashion-MNIST; the default checkpoint folders get -fashion appended)")
-	flag.StringVar(&f.arch, "arch", "compact", "the robust model's network: compact (cnn.Robust, sized by -filters, -filters2, -hidden), smallcnn (TRADES' SmallCNN), madry (Madry et al.'s) or lenetsmall (Wong and Kolter's)")
+	flag.StringVar(&f.arch, "arch", "compact", "the robust model's network: compact (cnn.Robust, sized by -filters, -filters2, -hidden), smallcnn (TRADES' SmallCNN), madry (Madry et al.'s) or lenetsmall (Wong and Kolter's, widened by -filters, -filters2, -hidden)")
 	flag.StringVar(&f.recipe, "recipe", "", "a paper's recipe, network and schedule: trades-smallcnn (training.TRADESSmallCNNOptions), pgd-madry (training.MadryPGDOptions) or pgd-lenetsmall (training.LeNetSmallPGDOptions, ε 0.1); the other flags change it")
 	flag.IntVar(&f.steps, "steps", 0, "attack steps per training batch (PGD, TRADES; 0: the mode's)")
 	flag.Float64Var(&f.stepSize, "step-size", 0, "size of each training attack step (0: the mode's: 2.5ε/steps for PGD)")
@@ -135,12 +135,16 @@ func main() {
 }
 
 // robust is the robust model's network: cnn.Robust, with the sizes the
-// flags set.
+// flags set, or the network -arch names (LeNetSmall with the widths they
+// set).
 func (f flags) robust() cnn.Config {
 	if c, _, ok := recipes(f.recipe); ok {
 		return c
 	}
 	if arch, err := cnn.ParseArch(f.arch); err == nil && arch != cnn.Compact {
+		if arch == cnn.ArchLeNetSmall {
+			return cnn.Config{Arch: arch, Filters: f.filters, Filters2: f.filters2, Hidden: f.hidden}
+		}
 		return cnn.Config{Arch: arch}
 	}
 	c := cnn.Robust
@@ -260,7 +264,8 @@ func (f flags) validate() error {
 	if f.recipe != "" && (f.set["arch"] || f.set["mode"] || f.filters != 0 || f.filters2 != 0 || f.hidden != 0) {
 		return fmt.Errorf("-recipe %s with -arch, -mode or a size: the recipe sets the network and the adversary", f.recipe)
 	}
-	if _, err := cnn.ParseArch(f.arch); err != nil && f.arch != "" {
+	arch, err := cnn.ParseArch(f.arch)
+	if err != nil && f.arch != "" {
 		return fmt.Errorf("-arch %q: use compact, smallcnn, madry or lenetsmall", f.arch)
 	}
 	switch {
@@ -286,10 +291,10 @@ func (f flags) validate() error {
 		return fmt.Errorf("-patience %d: use 0 or more epochs (leave it out for the recipe's 5)", f.patience)
 	case f.devices < 0:
 		return fmt.Errorf("-devices %d: use 0 (one device) or the number of devices to split each batch over", f.devices)
-	case f.arch != "" && f.arch != "compact" && (f.filters != 0 || f.filters2 != 0 || f.hidden != 0):
-		return fmt.Errorf("-arch %s with -filters, -filters2 or -hidden: those size the compact network only", f.arch)
+	case arch != cnn.Compact && arch != cnn.ArchLeNetSmall && (f.filters != 0 || f.filters2 != 0 || f.hidden != 0):
+		return fmt.Errorf("-arch %s with -filters, -filters2 or -hidden: those size the compact and lenetsmall networks only", f.arch)
 	case f.filters < 0 || f.filters2 < 0 || f.hidden < 0:
-		return fmt.Errorf("-filters %d, -filters2 %d, -hidden %d: use 0 (cnn.Robust's) or positive sizes", f.filters, f.filters2, f.hidden)
+		return fmt.Errorf("-filters %d, -filters2 %d, -hidden %d: use 0 (the network's own) or positive sizes", f.filters, f.filters2, f.hidden)
 	case f.steps < 0 || f.batch < 0 || !(f.stepSize >= 0) || !(f.beta >= 0) || !(f.lr >= 0):
 		return fmt.Errorf("-steps %d, -step-size %g, -beta %g, -batch %d, -lr %g: use 0 (the recipe's) or positive values", f.steps, f.stepSize, f.beta, f.batch, f.lr)
 	case f.load && f.trainOnly:

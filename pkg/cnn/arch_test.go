@@ -20,7 +20,8 @@ import (
 // 320 + 9,248 + 18,496 + 36,928 in the convolutions, 205,000 + 40,200 +
 // 2,010 in the dense layers; Madry's 832 + 51,264 and 3,212,288 + 10,250,
 // the "3.3 million" of the paper; LeNetSmall's 272 + 8,224 and 156,900 +
-// 1,010, the 166,406 of Croce et al.'s table), the
+// 1,010, the 166,406 of Croce et al.'s table; its widths doubled 544 +
+// 32,832 and 627,400 + 2,010), the
 // shapes of their layers, the same count in the store once built, and a
 // checkpoint that loads back as the same network with the same outputs.
 func TestAnchorNetworks(t *testing.T) {
@@ -34,6 +35,7 @@ func TestAnchorNetworks(t *testing.T) {
 		{cnn.SmallCNN, 312_202, 4 * 4 * 64, "312,202", "smallcnn: conv 32@3x3, relu, conv 32@3x3, relu, maxpool 2x2, conv 64@3x3, relu, conv 64@3x3, relu, maxpool 2x2, dense 200, relu, dense 200, relu, dense 10"},
 		{cnn.Madry, 3_274_634, 7 * 7 * 64, "3,274,634", "madry: conv 32@5x5 same, relu, maxpool 2x2, conv 64@5x5 same, relu, maxpool 2x2, dense 1024, relu, dense 10"},
 		{cnn.LeNetSmall, 166_406, 7 * 7 * 32, "166,406", "lenetsmall: conv 16@4x4 stride 2 pad 1, relu, conv 32@4x4 stride 2 pad 1, relu, dense 100, relu, dense 10"},
+		{cnn.LeNetSmallWide, 662_786, 7 * 7 * 64, "662,786", "lenetsmall: conv 32@4x4 stride 2 pad 1, relu, conv 64@4x4 stride 2 pad 1, relu, dense 200, relu, dense 10"},
 	} {
 		if err := c.config.Validate(); err != nil {
 			t.Fatal(err)
@@ -85,9 +87,16 @@ func TestAnchorNetworks(t *testing.T) {
 			}
 		}
 	}
-	// The named networks are fixed: sizes set beside them are an error.
-	if err := (cnn.Config{Arch: cnn.ArchMadry, Filters: 8}).Validate(); err == nil || !strings.Contains(err.Error(), "fixed network") {
-		t.Errorf("Madry with Filters 8: %v", err)
+	// The named networks are fixed: sizes set beside them are an error,
+	// but for LeNetSmall's widths; a kernel or pool, or a negative width,
+	// is one for it too.
+	for _, bad := range []cnn.Config{{Arch: cnn.ArchMadry, Filters: 8}, {Arch: cnn.ArchLeNetSmall, Kernel: 3}, {Arch: cnn.ArchLeNetSmall, Pool: 2}} {
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "fixed network") {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+	if err := (cnn.Config{Arch: cnn.ArchLeNetSmall, Hidden: -1}).Validate(); err == nil || !strings.Contains(err.Error(), "Hidden -1") {
+		t.Errorf("LeNetSmall with Hidden -1: %v", err)
 	}
 	if _, err := cnn.ParseArch("resnet"); err == nil || !strings.Contains(err.Error(), "compact, smallcnn, madry or lenetsmall") {
 		t.Errorf("ParseArch(resnet): %v", err)

@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -85,8 +86,8 @@ func (c Config) Ops() []Op {
 		}
 	case ArchLeNetSmall:
 		return []Op{
-			conv("conv2d", 16, 4, 1, 2), relu, conv("conv2d_2", 32, 4, 1, 2), relu, flatten,
-			dense("hidden", 100), relu, dense("dense", c.classes()),
+			conv("conv2d", cmp.Or(c.Filters, 16), 4, 1, 2), relu, conv("conv2d_2", cmp.Or(c.Filters2, 32), 4, 1, 2), relu, flatten,
+			dense("hidden", cmp.Or(c.Hidden, 100)), relu, dense("dense", c.classes()),
 		}
 	}
 	if !c.deep() {
@@ -146,7 +147,8 @@ const (
 	// with stride 2 and one pixel of padding (28 → 14 → 7), each with a
 	// ReLU, no pooling, a dense layer of 100 units with a ReLU and the
 	// logits: 166,406 weights on 28×28 images, 0.61 million multiply-adds
-	// per image (Robust's 1.1 million).
+	// per image (Robust's 1.1 million). Config's Filters, Filters2 and
+	// Hidden, when set, widen it (LeNetSmallWide).
 	ArchLeNetSmall
 )
 
