@@ -16,7 +16,8 @@
 // The same Config describes the deeper networks the project trains to
 // resist attacks (Robust: a second convolution and a hidden layer) and three
 // networks of the literature (SmallCNN, Madry, LeNetSmall; see Arch), whose
-// convolutions may pad and stride (Op). Config.Input
+// convolutions may pad and stride (Op); LeNetSmall also comes wider
+// (LeNetSmallWide, or any widths in Filters, Filters2 and Hidden). Config.Input
 // takes any other images, square or not, grey or colour, and any number of
 // classes; its zero value is MNIST's 28×28 grey digits in 10 classes.
 package cnn
