@@ -16,7 +16,8 @@ import (
 // that they measured the same models at the same budget on adjacent parts,
 // and writes the JSON line of the whole: each accuracy counted back into
 // images (exact for parts of fewer than 10,000 images, whose fractions
-// carry four decimals) and divided by the images of all parts.
+// carry four decimals) and divided by the images of all parts. Its cpu and
+// backend list each one the parts ran on, in the order of the images.
 func combine(paths []string, w io.Writer) error {
 	var parts []Summary
 	for _, path := range paths {
@@ -61,6 +62,8 @@ func combine(paths []string, w io.Writer) error {
 		m.Evaluation = combineEvaluations(evals)
 	}
 	whole.NImages, whole.CleanAccuracy = whole.Robust.N, whole.Robust.CleanAccuracy
+	whole.CPU = distinct(parts, func(s Summary) string { return s.CPU })
+	whole.Backend = distinct(parts, func(s Summary) string { return s.Backend })
 	whole.AutoAttack, whole.AutoAttackAft, whole.Certified = whole.Robust.AutoAttack, whole.Robust.After, whole.Robust.Certified
 	line, err := json.Marshal(whole)
 	if err != nil {
@@ -99,6 +102,19 @@ func readSummary(path string) (Summary, error) {
 		return s, fmt.Errorf("-combine: %s attacked no images: give the standard output of a finished run", path)
 	}
 	return s, nil
+}
+
+// distinct joins the different non-empty values of field over the parts,
+// in order, with "; ": a part run on another machine is not hidden behind
+// the first part's.
+func distinct(parts []Summary, field func(Summary) string) string {
+	var seen []string
+	for _, p := range parts {
+		if v := field(p); v != "" && !slices.Contains(seen, v) {
+			seen = append(seen, v)
+		}
+	}
+	return strings.Join(seen, "; ")
 }
 
 func sameModel(a, b Model) bool {

@@ -63,6 +63,30 @@ func TestCombineAddsTheParts(t *testing.T) {
 	}
 }
 
+// TestCombineNamesEveryMachine: parts run on two CPUs combine into a line
+// that names both, in the order of the images, each once.
+func TestCombineNamesEveryMachine(t *testing.T) {
+	parts := []Summary{part(0, 1000, 774, 793), part(1000, 1500, 1151, 1189), part(2500, 1500, 1117, 1151)}
+	parts[0].CPU, parts[1].CPU, parts[2].CPU = "AMD EPYC, 2 cores", "Intel Xeon, 2 cores", "AMD EPYC, 2 cores"
+	for i := range parts {
+		parts[i].Backend = "xla:cpu,onednn"
+	}
+	var out bytes.Buffer
+	if err := combine(write(t, parts[2], parts[1], parts[0]), &out); err != nil {
+		t.Fatal(err)
+	}
+	var whole Summary
+	if err := json.Unmarshal(out.Bytes(), &whole); err != nil {
+		t.Fatal(err)
+	}
+	if want := "AMD EPYC, 2 cores; Intel Xeon, 2 cores"; whole.CPU != want {
+		t.Errorf("combined cpu %q, want %q", whole.CPU, want)
+	}
+	if want := "xla:cpu,onednn"; whole.Backend != want {
+		t.Errorf("combined backend %q, want %q", whole.Backend, want)
+	}
+}
+
 func TestCombineRefusesPartsThatDoNotFit(t *testing.T) {
 	otherEps := part(2500, 2500, 2000, 2100)
 	otherEps.Epsilon = 0.1
