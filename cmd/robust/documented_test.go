@@ -22,7 +22,7 @@ func TestREADMEFiguresCombineFromTheirParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, family := range []string{"smallcnn-trades-autoattack", "robust-autoattack", "lenetsmall-trades-swa-fashion-autoattack"} {
+	for _, family := range []string{"smallcnn-trades-autoattack", "robust-autoattack", "lenetsmall-trades-swa-fashion-autoattack", "lenetsmall-wide-trades-swa-fashion-autoattack"} {
 		t.Run(family, func(t *testing.T) {
 			paths, err := filepath.Glob("../../docs/results/" + family + "-*.json")
 			if err != nil {

@@ -23,18 +23,22 @@ import (
 // the base of notebook 06's randomized smoothing; TRADES' SmallCNN
 // trained by TRADES (the longer run of docs/defence.md); and the robust
 // models of Fashion-MNIST (cnn.Robust by PGD, LeNetSmall by PGD, by
-// TRADES, and by TRADES with the weights averaged over epochs).
+// TRADES, and by TRADES with the weights averaged over epochs, the last
+// also with every width doubled).
 var shipped = map[string]cnn.Config{"../../checkpoints/robust": cnn.Robust, "../../checkpoints/article-pgd": cnn.Default,
 	"../../checkpoints/certified": cnn.Robust, "../../checkpoints/cnn-noise-0.25": cnn.Default, "../../checkpoints/smallcnn-trades": cnn.SmallCNN,
 	"../../checkpoints/robust-fashion": cnn.Robust, "../../checkpoints/lenetsmall-fashion": cnn.LeNetSmall,
-	"../../checkpoints/lenetsmall-trades-fashion": cnn.LeNetSmall, "../../checkpoints/lenetsmall-trades-swa-fashion": cnn.LeNetSmall}
+	"../../checkpoints/lenetsmall-trades-fashion": cnn.LeNetSmall, "../../checkpoints/lenetsmall-trades-swa-fashion": cnn.LeNetSmall,
+	"../../checkpoints/lenetsmall-wide-trades-swa-fashion": cnn.LeNetSmallWide}
 
 // shippedData is the data set of each shipped model that is not MNIST's:
 // the robust models of Fashion-MNIST (cmd/robust -data fashion -eps 0.1,
 // -data fashion -recipe pgd-lenetsmall, and -arch lenetsmall -mode trades
-// without and with -average-from 60).
+// without and with -average-from 60, the last also with -filters 32
+// -filters2 64 -hidden 200).
 var shippedData = map[string]mnist.Dataset{"../../checkpoints/robust-fashion": mnist.Fashion, "../../checkpoints/lenetsmall-fashion": mnist.Fashion,
-	"../../checkpoints/lenetsmall-trades-fashion": mnist.Fashion, "../../checkpoints/lenetsmall-trades-swa-fashion": mnist.Fashion}
+	"../../checkpoints/lenetsmall-trades-fashion": mnist.Fashion, "../../checkpoints/lenetsmall-trades-swa-fashion": mnist.Fashion,
+	"../../checkpoints/lenetsmall-wide-trades-swa-fashion": mnist.Fashion}
 
 // Record is what checkpoints/robust/record.json states about the shipped
 // model.
