@@ -71,6 +71,7 @@ type flags struct {
 	arch, recipe                    string
 	steps, batch                    int
 	stepSize, beta, lr, fraction    float64
+	awp                             float64
 	decayEpoch, averageFrom         int
 	noValidation                    bool
 	set                             map[string]bool // The flags given, so that an explicit 0 counts.
@@ -110,6 +111,7 @@ func main() {
 	flag.Float64Var(&f.fraction, "adv-fraction", 0, "share of each training batch replaced by adversarial examples, PGD and fast FGSM (training.Adversary.Fraction; 0: all, or the recipe's)")
 	flag.IntVar(&f.decayEpoch, "decay-epoch", 0, "epoch from which the learning rate is a tenth (training.Options.DecayEpoch; unset: none, or the recipe's, moved with -epochs)")
 	flag.BoolVar(&f.noValidation, "no-validation", false, "train on all the training images, none held out for validation: no early stopping, the last epoch's weights kept (the mean's with -average-from)")
+	flag.Float64Var(&f.awp, "awp", 0, "γ of adversarial weight perturbation, the weights moved by γ times their norm against each batch's examples (training.Adversary.AWP; 0: none; 0.005 in Wu et al.'s recipes)")
 	flag.IntVar(&f.averageFrom, "average-from", 0, "epoch from which the weights are averaged over epochs, the mean validated and kept (training.Options.AverageFrom; 0: none)")
 	flag.Parse()
 	set := map[string]bool{}
@@ -227,6 +229,9 @@ func (f flags) options() training.Options {
 	if f.fraction > 0 || f.set["adv-fraction"] {
 		opts.Adversary.Fraction = f.fraction
 	}
+	if f.awp > 0 {
+		opts.Adversary.AWP = f.awp
+	}
 	switch {
 	case f.set["decay-epoch"]:
 		opts.DecayEpoch = f.decayEpoch
@@ -295,8 +300,8 @@ func (f flags) validate() error {
 		return fmt.Errorf("-arch %s with -filters, -filters2 or -hidden: those size the compact and lenetsmall networks only", f.arch)
 	case f.filters < 0 || f.filters2 < 0 || f.hidden < 0:
 		return fmt.Errorf("-filters %d, -filters2 %d, -hidden %d: use 0 (the network's own) or positive sizes", f.filters, f.filters2, f.hidden)
-	case f.steps < 0 || f.batch < 0 || !(f.stepSize >= 0) || !(f.beta >= 0) || !(f.lr >= 0):
-		return fmt.Errorf("-steps %d, -step-size %g, -beta %g, -batch %d, -lr %g: use 0 (the recipe's) or positive values", f.steps, f.stepSize, f.beta, f.batch, f.lr)
+	case f.steps < 0 || f.batch < 0 || !(f.stepSize >= 0) || !(f.beta >= 0) || !(f.lr >= 0) || !(f.awp >= 0):
+		return fmt.Errorf("-steps %d, -step-size %g, -beta %g, -batch %d, -lr %g, -awp %g: use 0 (the recipe's) or positive values", f.steps, f.stepSize, f.beta, f.batch, f.lr, f.awp)
 	case f.load && f.trainOnly:
 		return fmt.Errorf("-load with -train-only: the first evaluates saved checkpoints, the second trains without evaluating; drop one")
 	}

@@ -299,12 +299,24 @@ func newSession(m Model, trainSet *mnist.Split, opts Options, epochsDone int) (*
 				// Its own scope object: the model runs more than once in the graph.
 				clean = m.Logits(scope.Store().Scope(scope.Scope()), images)
 			}
+			// Another scope object for each further use of the model.
+			again := func() *model.Scope { return scope.Store().Scope(scope.Scope()) }
 			// The adversarial logits come first: the epoch's metrics are on them.
 			if trades {
 				adversarial := adversary.examples(scope, m, images, inputs[1], warmup, clean)
+				if adversary.AWP > 0 {
+					at := adversary.tradesLoss(inputs[1], m.Logits(again(), adversarial), clean)
+					adversary.perturbWeights(scope, ReduceAllMean(at))
+					clean = m.Logits(again(), images)
+				}
 				return []*Node{m.Logits(scope, adversarial), clean}
 			}
-			return []*Node{m.Logits(scope, adversary.attacked(scope, m, images, inputs[1], warmup))}
+			attacked := adversary.attacked(scope, m, images, inputs[1], warmup)
+			if adversary.AWP > 0 {
+				at := loss.SparseCategoricalCrossEntropyLogits([]*Node{inputs[1]}, []*Node{m.Logits(again(), attacked)})
+				adversary.perturbWeights(scope, ReduceAllMean(at))
+			}
+			return []*Node{m.Logits(scope, attacked)}
 		},
 		func(labels, predictions []*Node) *Node {
 			if ibp {
