@@ -36,6 +36,7 @@ func TestBadFlagsNameTheValue(t *testing.T) {
 		{func(f *flags) { f.recipe, f.set = "pgd-madry", map[string]bool{"mode": true} }, "-recipe pgd-madry with -arch, -mode"},
 		{func(f *flags) { f.steps = -1 }, "-steps -1"},
 		{func(f *flags) { f.lr = -0.1 }, "-lr -0.1"},
+		{func(f *flags) { f.awp = -0.005 }, "-awp -0.005"},
 		{func(f *flags) { f.fraction = 1.5 }, "-adv-fraction 1.5"},
 		{func(f *flags) { f.decayEpoch = -1 }, "-decay-epoch -1"},
 		{func(f *flags) { f.averageFrom = -1 }, "-average-from -1"},

@@ -117,6 +117,8 @@ func TestBadAdversary(t *testing.T) {
 		{func(a *training.Adversary) { *a = training.Adversary{Epsilon: 0.3} }, "no Mode"},
 		{func(a *training.Adversary) { a.Fraction = 1.5 }, "Fraction is 1.5"},
 		{func(a *training.Adversary) { *a = training.TRADESTraining(0.3); a.Fraction = 0.5 }, "Fraction (0.5) attacks part of each batch, which TRADES does not do"},
+		{func(a *training.Adversary) { a.AWP = -0.005 }, "AWP is -0.005"},
+		{func(a *training.Adversary) { *a = training.IBPTraining(0.3); a.AWP = 0.005 }, "IBP runs no attack"},
 	} {
 		opts := options(1, 1)
 		opts.Adversary = pgd
