@@ -294,13 +294,13 @@ func newSession(m Model, trainSet *mnist.Split, opts Options, epochsDone int) (*
 				}
 				return []*Node{m.Logits(scope, images), worst, warmup}
 			}
+			// Its own scope object for each further use of the model: it
+			// runs more than once in the graph.
+			again := func() *model.Scope { return scope.Store().Scope(scope.Scope()) }
 			var clean *Node
 			if trades {
-				// Its own scope object: the model runs more than once in the graph.
-				clean = m.Logits(scope.Store().Scope(scope.Scope()), images)
+				clean = m.Logits(again(), images)
 			}
-			// Another scope object for each further use of the model.
-			again := func() *model.Scope { return scope.Store().Scope(scope.Scope()) }
 			// The adversarial logits come first: the epoch's metrics are on them.
 			if trades {
 				adversarial := adversary.examples(scope, m, images, inputs[1], warmup, clean)
